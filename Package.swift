@@ -91,6 +91,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TurnoutCLITests",
+            dependencies: [
+                .byName(name: "turnout")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TurnoutCoreTests",
             dependencies: [
                 .byName(name: "TurnoutCore"),

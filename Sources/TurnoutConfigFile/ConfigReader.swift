@@ -185,6 +185,16 @@ package struct ConfigReader {
         return nil
     }
 
+    /// Writes a duration the way config files spell it: `2m`, `30s`, `500ms`.
+    package static func formatDuration(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
+        if seconds % 3600 == 0 && seconds > 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 && seconds > 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+
     /// How a node reads in an error message: `a list`, `a mapping`, `'yes'`.
     package static func describe(_ node: Node) -> String {
         switch node {

@@ -69,3 +69,28 @@ struct DecisionTests {
         #expect(at(7011).rule == .rollout)
     }
 }
+
+@Suite("Decision JSON")
+struct DecisionJSONTests {
+    @Test("the explain object has its keys in the documented order and an exact percentage")
+    func explainObject() throws {
+        let snapshot = FlagSnapshot(
+            file: FlagFile(flags: [FlagDefinition(name: "native-transport", percentage: try #require(Percentage(hundredths: 7012)))]),
+            source: "test"
+        )
+        #expect(
+            snapshot.decide(userId: "alice@example.com", endpoint: .glasses).jsonObject(userId: "alice@example.com")
+                == #"{"userId":"alice@example.com","flag":"native-transport","endpoint":"glasses","stack":"native","rule":"rollout","bucket":7011,"percentage":70.12}"#
+        )
+        #expect(
+            snapshot.decide(userId: nil, endpoint: .app).jsonObject(userId: nil)
+                == #"{"userId":null,"flag":"native-transport","endpoint":"app","stack":"compat","rule":"unidentified","bucket":null,"percentage":70.12}"#
+        )
+    }
+
+    @Test("user ids are escaped as JSON strings")
+    func escaping() {
+        let decision = FlagSnapshot.builtInDefault().decide(userId: "a\"b\\c\n\u{1}é", endpoint: .glasses)
+        #expect(decision.jsonObject(userId: "a\"b\\c\n\u{1}é").hasPrefix(#"{"userId":"a\"b\\c\n\u0001é","flag":"native-transport""#))
+    }
+}
