@@ -25,6 +25,13 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("decide: rollout, snapshot already loaded") { benchmark in
+        let snapshot = store.snapshot
+        for index in benchmark.scaledIterations {
+            blackHole(snapshot.decide(userId: DecideFixture.users[index & 1023], endpoint: .glasses))
+        }
+    }
+
     Benchmark("decide: pinned user") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(store.decide(userId: "qa@example.com", endpoint: .glasses))

@@ -51,20 +51,21 @@ struct SaltedHasher: Sendable {
     /// The bucket of a user; allocation-free for ASCII ids.
     @inline(__always)
     func bucket(userId: String) -> Int {
+        Bucketing.bucket(forHash: hash(userId: userId))
+    }
+
+    /// The salted murmur3 of a user. ASCII ids are hashed in place; others are NFC-normalised first.
+    @inline(__always)
+    func hash(userId: String) -> UInt32 {
         var hasher = prefix
         var userId = userId
-        let hashedInPlace: Bool = userId.withUTF8 { bytes in
-            for byte in bytes where byte >= 0x80 {
-                return false
-            }
-            hasher.combine(bytes)
-            return true
+        let seen = userId.withUTF8 { hasher.combine(UnsafeRawBufferPointer($0)) }
+        if seen < 0x80 {
+            return hasher.finalize()
         }
-        if !hashedInPlace {
-            for byte in userId.precomposedStringWithCanonicalMapping.utf8 {
-                hasher.combine(byte)
-            }
-        }
-        return Bucketing.bucket(forHash: hasher.finalize())
+        hasher = prefix
+        var normalized = userId.precomposedStringWithCanonicalMapping
+        normalized.withUTF8 { _ = hasher.combine(UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
     }
 }

@@ -17,6 +17,8 @@ public final class FlagSnapshot: Sendable {
     public let generation: Int
 
     private let compiled: [String: CompiledFlag]
+    /// `native-transport`, looked up once: nearly every decision asks for it.
+    private let nativeTransport: CompiledFlag?
 
     /// Compiles `file` into a snapshot.
     public init(file: FlagFile, source: String, loadedAt: Date = Date(), generation: Int = 1) {
@@ -29,6 +31,7 @@ public final class FlagSnapshot: Sendable {
             compiled[flag.name] = CompiledFlag(flag)
         }
         self.compiled = compiled
+        self.nativeTransport = compiled[FlagFile.nativeTransport]
     }
 
     /// The snapshot used when flags.yaml does not exist: no flags, everyone on compat.
@@ -45,44 +48,93 @@ public final class FlagSnapshot: Sendable {
     ///   - endpoint: The endpoint the upgrade targets.
     ///   - flag: The flag to consult; `native-transport` unless a test or tool asks otherwise.
     public func decide(userId: String?, endpoint: Endpoint, flag: String = FlagFile.nativeTransport) -> Decision {
-        guard let compiled = compiled[flag] else {
+        // Comparing with the same static string is a pointer check, so the common case skips hashing the name.
+        guard let compiled = flag == FlagFile.nativeTransport ? nativeTransport : compiled[flag] else {
             let bucket = userId.map { Bucketing.bucket(salt: flag, userId: $0) }
             return Decision(flag: flag, endpoint: endpoint, stack: .compat, rule: .disabled, bucket: bucket, percentage: .zero)
         }
-        let definition = compiled.definition
-        let bucket = userId.map { compiled.hasher.bucket(userId: $0) }
+        let hash = userId.map { compiled.hasher.hash(userId: $0) }
+        let bucket = hash.map(Bucketing.bucket(forHash:))
         let (stack, rule): (Stack, Decision.Rule)
-        if !definition.enabled {
+        if !compiled.enabled {
             (stack, rule) = (.compat, .disabled)
-        } else if !definition.endpoints.contains(endpoint) {
+        } else if !compiled.applies(to: endpoint) {
             (stack, rule) = (.compat, .endpoint)
-        } else if let userId, compiled.compatUsers.contains(userId) {
+        } else if let userId, let hash, compiled.compatUsers.contains(userId, hash: hash) {
             (stack, rule) = (.compat, .pinnedCompat)
-        } else if let userId, compiled.nativeUsers.contains(userId) {
+        } else if let userId, let hash, compiled.nativeUsers.contains(userId, hash: hash) {
             (stack, rule) = (.native, .pinnedNative)
         } else if let bucket {
-            (stack, rule) = (bucket < definition.percentage.hundredths ? .native : .compat, .rollout)
+            (stack, rule) = (bucket < compiled.percentage.hundredths ? .native : .compat, .rollout)
         } else {
-            (stack, rule) = (definition.unidentified, .unidentified)
+            (stack, rule) = (compiled.unidentified, .unidentified)
         }
-        return Decision(flag: definition.name, endpoint: endpoint, stack: stack, rule: rule, bucket: bucket, percentage: definition.percentage)
+        return Decision(flag: compiled.name, endpoint: endpoint, stack: stack, rule: rule, bucket: bucket, percentage: compiled.percentage)
     }
 }
 
 extension FlagSnapshot: AtomicReference {}
 
 /// A flag with its lookups prepared.
-private struct CompiledFlag: Sendable {
-    let definition: FlagDefinition
+///
+/// A class, and flat: a decision then costs one reference to it rather than a copy of every
+/// string, set and array in a ``FlagDefinition``, each with its own reference count.
+private final class CompiledFlag: Sendable {
+    let name: String
+    let enabled: Bool
+    let percentage: Percentage
+    let unidentified: Stack
+    let glasses: Bool
+    let app: Bool
     let hasher: SaltedHasher
-    /// Swift compares strings by canonical equivalence, so these sets match NFC and NFD spellings alike.
-    let nativeUsers: Set<String>
-    let compatUsers: Set<String>
+    let nativeUsers: PinnedUsers
+    let compatUsers: PinnedUsers
 
     init(_ definition: FlagDefinition) {
-        self.definition = definition
-        self.hasher = SaltedHasher(salt: definition.salt)
-        self.nativeUsers = Set(definition.nativeUsers)
-        self.compatUsers = Set(definition.compatUsers)
+        let hasher = SaltedHasher(salt: definition.salt)
+        self.name = definition.name
+        self.enabled = definition.enabled
+        self.percentage = definition.percentage
+        self.unidentified = definition.unidentified
+        self.glasses = definition.endpoints.contains(.glasses)
+        self.app = definition.endpoints.contains(.app)
+        self.hasher = hasher
+        self.nativeUsers = PinnedUsers(definition.nativeUsers, hasher: hasher)
+        self.compatUsers = PinnedUsers(definition.compatUsers, hasher: hasher)
+    }
+
+    @inline(__always)
+    func applies(to endpoint: Endpoint) -> Bool {
+        switch endpoint {
+        case .glasses: glasses
+        case .app: app
+        }
+    }
+}
+
+/// A pinned-user list, looked up by the salted hash the decision computes anyway.
+///
+/// A sorted array of hashes answers "certainly not pinned" with a binary search and no string
+/// hashing; only a hash match is confirmed by comparing the strings (canonical equivalence, so
+/// NFC and NFD spellings match).
+private struct PinnedUsers: Sendable {
+    private let hashes: [UInt32]
+    private let users: Set<String>
+
+    init(_ users: [String], hasher: SaltedHasher) {
+        self.users = Set(users)
+        self.hashes = Set(users.map(hasher.hash(userId:))).sorted()
+    }
+
+    @inline(__always)
+    func contains(_ userId: String, hash: UInt32) -> Bool {
+        guard !hashes.isEmpty else { return false }
+        var low = 0
+        var high = hashes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if hashes[middle] < hash { low = middle + 1 } else { high = middle }
+        }
+        return low < hashes.count && hashes[low] == hash && users.contains(userId)
     }
 }

@@ -25,20 +25,56 @@ package struct Murmur3 {
         pendingCount &+= 1
         length &+= 1
         if pendingCount == 4 {
-            h1 ^= Self.scramble(pending)
-            h1 = (h1 << 13) | (h1 >> 19)
-            h1 = h1 &* 5 &+ 0xe654_6b64
+            mixBlock(pending)
             pending = 0
             pendingCount = 0
         }
     }
 
-    /// Feeds a run of bytes.
+    /// Feeds a run of bytes, four at a time where it can.
+    ///
+    /// - Returns: The bitwise OR of every byte fed, so a caller can tell ASCII input (`< 0x80`)
+    ///   without a second pass.
     @inline(__always)
-    package mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
-        for byte in bytes {
-            combine(byte)
+    @discardableResult
+    package mutating func combine(_ bytes: UnsafeRawBufferPointer) -> UInt8 {
+        var seen: UInt32 = 0
+        var offset = 0
+        let count = bytes.count
+        if pendingCount == 0 {
+            while offset + 4 <= count {
+                let word = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                seen |= word
+                mixBlock(word)
+                offset += 4
+            }
+        } else {
+            // Earlier bytes left a partial block: splice each word across the boundary.
+            let shift = pendingCount &* 8
+            while offset + 4 <= count {
+                let word = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                seen |= word
+                mixBlock(pending | (word << shift))
+                pending = word >> (32 &- shift)
+                offset += 4
+            }
         }
+        length &+= UInt32(truncatingIfNeeded: offset)
+        var tail = UInt8(truncatingIfNeeded: seen | seen >> 8 | seen >> 16 | seen >> 24)
+        while offset < count {
+            let byte = bytes[offset]
+            tail |= byte
+            combine(byte)
+            offset += 1
+        }
+        return tail
+    }
+
+    @inline(__always)
+    private mutating func mixBlock(_ block: UInt32) {
+        h1 ^= Self.scramble(block)
+        h1 = (h1 << 13) | (h1 >> 19)
+        h1 = h1 &* 5 &+ 0xe654_6b64
     }
 
     /// The hash of everything fed so far; the hasher itself is unchanged.

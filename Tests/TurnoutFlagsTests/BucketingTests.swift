@@ -61,6 +61,23 @@ struct BucketingTests {
         #expect(Murmur3.hash(input.utf8) == expected)
     }
 
+    @Test("feeding bytes in words, split anywhere, equals feeding them one by one")
+    func incrementalFeeding() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<41 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Murmur3.hash(bytes)
+            for split in 0...length {
+                var hasher = Murmur3()
+                var seen: UInt8 = 0
+                bytes[..<split].withUnsafeBytes { seen |= hasher.combine($0) }
+                bytes[split...].withUnsafeBytes { seen |= hasher.combine($0) }
+                #expect(hasher.finalize() == expected, "length \(length), split at \(split)")
+                #expect(seen == bytes.reduce(0, |), "the OR of the bytes tells ASCII apart")
+            }
+        }
+    }
+
     @Test("ramping is nested: a user on native never leaves it as the percentage grows")
     func nesting() throws {
         let steps = [0, 100, 500, 1_000, 2_500, 4_000, 5_000, 6_000, 7_500, 10_000]
