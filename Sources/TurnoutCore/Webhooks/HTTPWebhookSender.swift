@@ -8,13 +8,25 @@ internal import NIOHTTP1
 
 /// The production ``WebhookSender``: one POST through a shared AsyncHTTPClient `HTTPClient`.
 ///
-/// The client is injected and shared; shutting it down is its owner's job.
+/// The request carries `Content-Type: application/json`; any 2xx answer is success. The client
+/// is injected and shared; shutting it down is its owner's job. Build it with
+/// ``recommendedClientConfiguration`` so that a refused connection fails the attempt at once
+/// instead of being retried inside the client until the timeout.
 package struct HTTPWebhookSender: WebhookSender {
     private let client: HTTPClient
 
     /// Creates a sender on a shared client.
     package init(client: HTTPClient) {
         self.client = client
+    }
+
+    /// The client configuration webhooks expect: no connection retries inside the client (the
+    /// dispatcher retries, 1 s apart) and no redirects.
+    package static var recommendedClientConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return configuration
     }
 
     package func send(_ request: WebhookRequest, timeout: Duration, completion: @escaping @Sendable (Result<Void, WebhookError>) -> Void) {
