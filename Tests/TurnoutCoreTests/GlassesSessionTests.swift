@@ -161,4 +161,24 @@ struct GlassesSessionTests {
         #expect(listing.map(\.packageName) == [nil, "com.example.notes"])
         #expect(listing.first?.openedAt.iso8601 == CoreHarness.t0)
     }
+    @Test("shutdown forgets every session and cancels session timers; later frames change nothing")
+    func shutdown() {
+        let harness = CoreHarness()
+        let user = "frank@example.com"
+        let glasses = harness.openGlasses(user)
+        let app = harness.startAndConnect("com.example.notes", userId: user, glasses: glasses, subscriptions: ["*"])
+        glasses.1.textReceived(#"{"type":"start_app","packageName":"com.example.maps"}"#)
+        #expect(harness.scheduler.pendingCount == 1)
+        harness.core.shutdown()
+        #expect(harness.core.sessionCount == 0)
+        #expect(harness.scheduler.pendingCount == 0)
+        glasses.1.textReceived(#"{"type":"start_app","packageName":"com.example.translate"}"#)
+        glasses.1.textReceived(#"{"type":"button_press"}"#)
+        #expect(app.0.events.isEmpty)
+        #expect(harness.scheduler.pendingCount == 0)
+        glasses.1.connectionClosed(code: 1001, reason: "Server shutting down")
+        app.1.connectionClosed(code: 1001, reason: "Server shutting down")
+        #expect(harness.scheduler.pendingCount == 0)
+        #expect(harness.core.liveConnectionCount == 0)
+    }
 }

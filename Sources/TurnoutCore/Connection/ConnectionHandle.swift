@@ -145,6 +145,11 @@ package final class ConnectionHandle: Sendable {
 
     // MARK: - Opening
 
+    /// Counts the connection as opened in the metrics; called once by the registry.
+    func recordOpened() {
+        self.metrics.opened()
+    }
+
     /// Binds a glasses connection to its session; called once by the registry at open.
     func bindGlasses(to session: UserSession) {
         self.state.withLock { $0.binding = .glasses(session) }

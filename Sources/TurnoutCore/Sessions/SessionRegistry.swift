@@ -73,7 +73,7 @@ package final class SessionRegistry: Sendable {
         let handle = ConnectionHandle(connection: connection, registry: self, environment: self.environment)
         let identity = handle.identity
         self.state.withLock { $0.liveConnections[ConnectionCountKey(stack: identity.stack, endpoint: identity.endpoint), default: 0] += 1 }
-        ConnectionMetrics(stack: identity.stack, endpoint: identity.endpoint).opened()
+        handle.recordOpened()
         switch identity.endpoint {
         case .glasses:
             guard let userId = identity.userId else {

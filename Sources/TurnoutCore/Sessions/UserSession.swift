@@ -483,6 +483,7 @@ final class UserSession: Sendable {
         self.state.withLock { state in
             if case .grace(let timer, _) = state.lifecycle { timer.cancel() }
             state.lifecycle = .ended
+            state.glasses = nil
             for app in state.apps { app.cancelTimer() }
             state.apps.removeAll()
         }
