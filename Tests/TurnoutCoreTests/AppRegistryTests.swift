@@ -82,17 +82,23 @@ struct AppRegistryTests {
             ),
             (
                 "version: 1\napps:\n  - packageName: a.b\n    publicURL: http://x\n    apiKeySha256: \(APIKeyDigest(hashing: "k").hex)\n",
-                ["apps.yaml:3:5: app 'a.b' is missing the required key 'publicUrl'", "apps.yaml:4:5: unknown key 'publicURL'; did you mean 'publicUrl'?"]
+                [
+                    "apps.yaml:3:5: app 'a.b' is missing the required key 'publicUrl'",
+                    "apps.yaml:4:5: unknown key 'publicURL'; did you mean 'publicUrl'?",
+                ]
             ),
             (
                 "version: 1\napps:\n  - packageName: a.b\n    publicUrl: http://x\n    apiKeySha256: \(APIKeyDigest(hashing: "k").hex)\n  - packageName: a.b\n    publicUrl: http://y\n    apiKeySha256: \(APIKeyDigest(hashing: "k").hex)\n",
                 ["apps.yaml:6:5: duplicate packageName 'a.b' (first at line 3)"]
             ),
-            ("version: 1\napps:\n  - name: x\n", [
-                "apps.yaml:3:5: an app is missing the required key 'packageName'",
-                "apps.yaml:3:5: an app is missing the required key 'publicUrl'",
-                "apps.yaml:3:5: an app is missing the required key 'apiKeySha256'",
-            ]),
+            (
+                "version: 1\napps:\n  - name: x\n",
+                [
+                    "apps.yaml:3:5: an app is missing the required key 'packageName'",
+                    "apps.yaml:3:5: an app is missing the required key 'publicUrl'",
+                    "apps.yaml:3:5: an app is missing the required key 'apiKeySha256'",
+                ]
+            ),
         ]
     )
     func invalid(text: String, expected: [String]) {
@@ -129,7 +135,12 @@ struct AppRegistryTests {
         let ready = AsyncStream<Void>.makeStream()
         let watcher = Task {
             await store.watch(
-                configuration: .init(debounce: .milliseconds(10), maximumDelay: .milliseconds(50), pollInterval: .milliseconds(100), reloadOnSIGHUP: false),
+                configuration: .init(
+                    debounce: .milliseconds(10),
+                    maximumDelay: .milliseconds(50),
+                    pollInterval: .milliseconds(100),
+                    reloadOnSIGHUP: false
+                ),
                 onReady: { ready.continuation.finish() }
             )
         }

@@ -81,7 +81,9 @@ struct BadInputTests {
         #expect(texts.first?.utf8.count ?? 0 > 10 * 1024 * 1024)
         // An app sending 10 MB of junk gets a protocol error, not a crash.
         app.1.textReceived(#"{"type":"display_event","view":"main","layout":{"layoutType":"\#(Self.hugeString)"}}"#)
-        #expect(app.0.events == [.text(appConnectionError("MALFORMED_MESSAGE", "Invalid layoutType")), .close(code: 1008, reason: "Invalid layoutType")])
+        #expect(
+            app.0.events == [.text(appConnectionError("MALFORMED_MESSAGE", "Invalid layoutType")), .close(code: 1008, reason: "Invalid layoutType")]
+        )
     }
 
     @Test("messages for an app that is not running are dropped")
@@ -112,7 +114,11 @@ struct BadInputTests {
         let glasses = harness.openGlasses(Self.user)
         let app = harness.openLegacyApp()
         app.1.textReceived("{}")
-        #expect(app.0.takeEvents() == [.text(appConnectionError("MALFORMED_MESSAGE", "Missing message type")), .close(code: 1008, reason: "Missing message type")])
+        #expect(
+            app.0.takeEvents() == [
+                .text(appConnectionError("MALFORMED_MESSAGE", "Missing message type")), .close(code: 1008, reason: "Missing message type"),
+            ]
+        )
         app.1.textReceived("{}")
         app.1.binaryReceived(ByteBuffer(bytes: [1]))
         app.1.pongReceived()

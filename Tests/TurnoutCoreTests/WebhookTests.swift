@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOPosix
-import Testing
 import Synchronization
+import Testing
 import TurnoutCore
 
 @Suite("Webhooks: dispatcher retries, and real HTTP against a loopback server", .timeLimit(.minutes(1)))

@@ -56,7 +56,12 @@ struct CoreHarness {
     }
 
     /// Opens a glasses connection and returns it with its handle; the `connection_ack` stays recorded.
-    func openGlasses(_ userId: String, stack: TransportStack = .native, livekit: Bool = false, reportsCloseSynchronously: Bool = false)
+    func openGlasses(
+        _ userId: String,
+        stack: TransportStack = .native,
+        livekit: Bool = false,
+        reportsCloseSynchronously: Bool = false
+    )
         -> (TestConnection, ConnectionHandle)
     {
         let connection = TestConnection(
@@ -82,7 +87,8 @@ struct CoreHarness {
     /// The legacy init message an SDK sends.
     static func initMessage(userId: String, packageName: String, apiKey: String? = nil) -> String {
         let key = apiKey ?? apiKeys[packageName] ?? "unknown"
-        return #"{"type":"tpa_connection_init","sessionId":"\#(userId)-\#(packageName)","packageName":"\#(packageName)","apiKey":"\#(key)","timestamp":"\#(t0)"}"#
+        return
+            #"{"type":"tpa_connection_init","sessionId":"\#(userId)-\#(packageName)","packageName":"\#(packageName)","apiKey":"\#(key)","timestamp":"\#(t0)"}"#
     }
 
     /// Starts an app from the glasses and connects it with a legacy init; clears every recorded event.
@@ -115,7 +121,8 @@ func appStateChange(_ userId: String, at time: String = CoreHarness.t0) -> Strin
 /// `microphone_state_change` for a user at a time.
 func microphoneStateChange(_ userId: String, enabled: Bool, at time: String = CoreHarness.t0) -> String {
     let required = enabled ? #"["pcm"]"# : "[]"
-    return #"{"type":"microphone_state_change","sessionId":"\#(userId)","isMicrophoneEnabled":\#(enabled),"requiredData":\#(required),"bypassVad":false,"timestamp":"\#(time)"}"#
+    return
+        #"{"type":"microphone_state_change","sessionId":"\#(userId)","isMicrophoneEnabled":\#(enabled),"requiredData":\#(required),"bypassVad":false,"timestamp":"\#(time)"}"#
 }
 
 /// `tpa_connection_ack` for a session id.

@@ -53,7 +53,9 @@ struct RoutingFixture {
     init() {
         var logger = Logger(label: "routing-benchmark")
         logger.logLevel = .critical
-        let apps = Self.packages.map { AppRegistry.App(packageName: $0, name: $0, publicUrl: "http://127.0.0.1:1", apiKeySha256: APIKeyDigest(hashing: $0)) }
+        let apps = Self.packages.map {
+            AppRegistry.App(packageName: $0, name: $0, publicUrl: "http://127.0.0.1:1", apiKeySha256: APIKeyDigest(hashing: $0))
+        }
         self.core = SessionRegistry(
             configuration: CoreConfiguration(heartbeat: .disabled),
             apps: AppRegistryStore(AppRegistry(apps)),
