@@ -1,0 +1,56 @@
+import Metrics
+
+/// The metric objects of one connection, created once at open (never per message).
+///
+/// Names follow docs/architecture.md "Observability"; every metric carries `stack` and `endpoint`.
+struct ConnectionMetrics: Sendable {
+    private let dimensions: [(String, String)]
+    private let messagesReceived: Counter
+    private let bytesReceived: Counter
+    private let messagesSent: Counter
+    private let bytesSent: Counter
+    private let backpressure: Counter
+    private let handling: Timer
+    private let active: Meter
+
+    init(stack: TransportStack, endpoint: ConnectionEndpoint) {
+        let dimensions = [("stack", stack.label), ("endpoint", endpoint.rawValue)]
+        self.dimensions = dimensions
+        self.messagesReceived = Counter(label: "turnout_messages_received_total", dimensions: dimensions)
+        self.bytesReceived = Counter(label: "turnout_bytes_received_total", dimensions: dimensions)
+        self.messagesSent = Counter(label: "turnout_messages_sent_total", dimensions: dimensions)
+        self.bytesSent = Counter(label: "turnout_bytes_sent_total", dimensions: dimensions)
+        self.backpressure = Counter(label: "turnout_backpressure_events_total", dimensions: dimensions)
+        self.handling = Timer(label: "turnout_message_handling_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        self.active = Meter(label: "turnout_connections_active", dimensions: dimensions)
+    }
+
+    /// Counts an opened connection: `turnout_connections_total` and `turnout_connections_active`.
+    func opened() {
+        Counter(label: "turnout_connections_total", dimensions: self.dimensions).increment()
+        self.active.increment()
+    }
+
+    /// Counts a closed connection: `turnout_connections_active` and `turnout_closes_total{code}`.
+    func closed(code: UInt16?) {
+        self.active.decrement()
+        Counter(label: "turnout_closes_total", dimensions: self.dimensions + [("code", code.map { String($0) } ?? "none")]).increment()
+    }
+
+    func received(bytes: Int) {
+        self.messagesReceived.increment()
+        self.bytesReceived.increment(by: bytes)
+    }
+
+    func sent(bytes: Int, result: SendResult) {
+        self.messagesSent.increment()
+        self.bytesSent.increment(by: bytes)
+        if result != .accepted {
+            self.backpressure.increment()
+        }
+    }
+
+    func handled(nanoseconds: Int64) {
+        self.handling.recordNanoseconds(nanoseconds)
+    }
+}

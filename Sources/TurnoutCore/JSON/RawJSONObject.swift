@@ -1,0 +1,445 @@
+import NIOCore
+
+/// A validated JSON object whose top-level members are located but not decoded.
+///
+/// The core parses every inbound text message with this type. It validates the whole
+/// document (RFC 8259 grammar, nesting at most ``RawJSONObject/maximumDepth`` deep), then
+/// records each top-level member's key and the byte range of its value, so that:
+/// - a relayed message can splice the original bytes into a `data_stream` envelope
+///   (exact round-trip, no re-serialisation, no key reordering);
+/// - numbers are never converted, so a huge number cannot overflow anything;
+/// - only the fields a handler asks for are decoded.
+///
+/// Values are immutable; the type is `Sendable` because `ByteBuffer` is.
+struct RawJSONObject: Sendable {
+    /// How deep arrays and objects may nest before a document counts as invalid.
+    static let maximumDepth = 256
+
+    /// One top-level member: its decoded key, the kind of its value and the value's bytes.
+    struct Member: Sendable {
+        /// The member's key, with escapes decoded.
+        var key: String
+        /// The JSON kind of the value.
+        var kind: JSONKind
+        /// Offsets of the value's first byte and one past its last byte, relative to the reader index of ``RawJSONObject/bytes``.
+        var range: Range<Int>
+    }
+
+    /// The whole document the object was parsed from.
+    let bytes: ByteBuffer
+    /// Offsets of the object's opening `{` and one past its closing `}`, relative to the reader index of ``bytes``.
+    let range: Range<Int>
+    /// The top-level members in document order; duplicates are kept, lookups take the last.
+    let members: [Member]
+
+    /// Parses and validates a whole document that must be one JSON object.
+    ///
+    /// - Parameter bytes: The UTF-8 text of the document; surrounding whitespace is allowed.
+    /// - Returns: The object, with its top-level members located.
+    /// - Throws: ``JSONScanError`` when the document is not valid JSON, or is valid JSON but not an object.
+    static func parse(_ bytes: ByteBuffer) throws(JSONScanError) -> RawJSONObject {
+        let result: Result<(Range<Int>, [Member]), JSONScanError> = bytes.withUnsafeReadableBytes { pointer in
+            var scanner = JSONScanner(bytes: pointer)
+            do throws(JSONScanError) {
+                scanner.skipWhitespace()
+                guard scanner.peek() == UInt8(ascii: "{") else {
+                    // Tell "valid but not an object" apart from "not JSON at all".
+                    _ = try scanner.scanValue(depth: 0)
+                    scanner.skipWhitespace()
+                    guard scanner.isAtEnd else { throw JSONScanError.invalid("unexpected data after the JSON value") }
+                    throw JSONScanError.notAnObject
+                }
+                let start = scanner.index
+                let members = try scanner.scanObject(depth: 0, collectMembers: true)
+                let end = scanner.index
+                scanner.skipWhitespace()
+                guard scanner.isAtEnd else { throw JSONScanError.invalid("unexpected data after the JSON object") }
+                return .success((start..<end, members))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let (range, members)):
+            return RawJSONObject(bytes: bytes, range: range, members: members)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Parses a nested object of an already validated document.
+    private static func nested(in bytes: ByteBuffer, range: Range<Int>) -> RawJSONObject {
+        let members = bytes.withUnsafeReadableBytes { pointer in
+            var scanner = JSONScanner(bytes: pointer)
+            scanner.index = range.lowerBound
+            // The document was validated as a whole, so this cannot fail.
+            return (try? scanner.scanObject(depth: 0, collectMembers: true)) ?? []
+        }
+        return RawJSONObject(bytes: bytes, range: range, members: members)
+    }
+
+    /// The last member with this key, or `nil`.
+    func member(_ key: String) -> Member? {
+        members.last { $0.key == key }
+    }
+
+    /// The decoded value of a string member; `nil` when the member is absent or not a string.
+    func string(_ key: String) -> String? {
+        guard let member = self.member(key), member.kind == .string else { return nil }
+        return self.decodeString(member.range)
+    }
+
+    /// The bytes of a member's value, exactly as they appear in the document.
+    func rawValue(_ member: Member) -> ByteBuffer {
+        self.slice(member.range)
+    }
+
+    /// The bytes of the whole object, exactly as they appear in the document, without surrounding whitespace.
+    var rawObject: ByteBuffer {
+        self.slice(self.range)
+    }
+
+    /// A nested object member, with its own members located.
+    ///
+    /// - Precondition: `member.kind == .object`.
+    func object(_ member: Member) -> RawJSONObject {
+        precondition(member.kind == .object)
+        return RawJSONObject.nested(in: self.bytes, range: member.range)
+    }
+
+    /// The elements of an array member, as kind and value range.
+    ///
+    /// - Precondition: `member.kind == .array`.
+    func arrayElements(_ member: Member) -> [(kind: JSONKind, range: Range<Int>)] {
+        precondition(member.kind == .array)
+        return self.bytes.withUnsafeReadableBytes { pointer in
+            var scanner = JSONScanner(bytes: pointer)
+            scanner.index = member.range.lowerBound
+            return (try? scanner.scanArrayElements()) ?? []
+        }
+    }
+
+    /// A nested object at a range returned by ``arrayElements(_:)``.
+    func object(at range: Range<Int>) -> RawJSONObject {
+        RawJSONObject.nested(in: self.bytes, range: range)
+    }
+
+    /// Decodes the JSON string whose quotes span `range`.
+    func decodeString(_ range: Range<Int>) -> String {
+        self.bytes.withUnsafeReadableBytes { pointer in
+            JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: pointer[range]))
+        }
+    }
+
+    /// The literal `true` or `false` of a member; `nil` when absent or not a boolean.
+    func bool(_ key: String) -> Bool? {
+        guard let member = self.member(key), member.kind == .bool else { return nil }
+        return self.bytes.getInteger(at: self.bytes.readerIndex + member.range.lowerBound, as: UInt8.self) == UInt8(ascii: "t")
+    }
+
+    private func slice(_ range: Range<Int>) -> ByteBuffer {
+        // The range lies inside the readable bytes by construction.
+        self.bytes.getSlice(at: self.bytes.readerIndex + range.lowerBound, length: range.count)!
+    }
+}
+
+/// The kind of a JSON value.
+enum JSONKind: Sendable, Hashable {
+    case object
+    case array
+    case string
+    case number
+    case bool
+    case null
+}
+
+/// Why a document could not be read as a JSON object.
+enum JSONScanError: Error, Hashable {
+    /// The text is not valid JSON; the reason is for logs.
+    case invalid(String)
+    /// The text is valid JSON but its top-level value is not an object.
+    case notAnObject
+}
+
+/// A forward-only validating scanner over UTF-8 bytes.
+///
+/// Used only inside `withUnsafeReadableBytes`, so the pointer never escapes.
+private struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { self.index >= self.bytes.count }
+
+    func peek() -> UInt8? {
+        self.index < self.bytes.count ? self.bytes[self.index] : nil
+    }
+
+    mutating func skipWhitespace() {
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x0A, 0x0D, 0x09: self.index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(JSONScanError) {
+        guard self.peek() == byte else {
+            throw .invalid("expected '\(Character(Unicode.Scalar(byte)))' at offset \(self.index)")
+        }
+        self.index += 1
+    }
+
+    /// Scans one value starting at the current index (after whitespace) and returns its kind.
+    mutating func scanValue(depth: Int) throws(JSONScanError) -> JSONKind {
+        self.skipWhitespace()
+        guard let byte = self.peek() else { throw .invalid("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            _ = try self.scanObject(depth: depth + 1, collectMembers: false)
+            return .object
+        case UInt8(ascii: "["):
+            try self.scanArray(depth: depth + 1)
+            return .array
+        case UInt8(ascii: "\""):
+            try self.scanString()
+            return .string
+        case UInt8(ascii: "t"):
+            try self.scanLiteral("true")
+            return .bool
+        case UInt8(ascii: "f"):
+            try self.scanLiteral("false")
+            return .bool
+        case UInt8(ascii: "n"):
+            try self.scanLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try self.scanNumber()
+            return .number
+        default:
+            throw .invalid("unexpected byte at offset \(self.index)")
+        }
+    }
+
+    /// Scans an object starting at `{`; collects top-level members when asked.
+    mutating func scanObject(depth: Int, collectMembers: Bool) throws(JSONScanError) -> [RawJSONObject.Member] {
+        guard depth <= RawJSONObject.maximumDepth else { throw .invalid("nesting deeper than \(RawJSONObject.maximumDepth)") }
+        try self.expect(UInt8(ascii: "{"))
+        var members: [RawJSONObject.Member] = []
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "}") {
+            self.index += 1
+            return members
+        }
+        while true {
+            self.skipWhitespace()
+            let keyStart = self.index
+            guard self.peek() == UInt8(ascii: "\"") else { throw .invalid("expected a member name at offset \(self.index)") }
+            try self.scanString()
+            let keyEnd = self.index
+            self.skipWhitespace()
+            try self.expect(UInt8(ascii: ":"))
+            self.skipWhitespace()
+            let valueStart = self.index
+            let kind = try self.scanValue(depth: depth)
+            if collectMembers {
+                let key = Self.decodeString(UnsafeRawBufferPointer(rebasing: self.bytes[keyStart..<keyEnd]))
+                members.append(.init(key: key, kind: kind, range: valueStart..<self.index))
+            }
+            self.skipWhitespace()
+            switch self.peek() {
+            case UInt8(ascii: ","):
+                self.index += 1
+            case UInt8(ascii: "}"):
+                self.index += 1
+                return members
+            default:
+                throw .invalid("expected ',' or '}' at offset \(self.index)")
+            }
+        }
+    }
+
+    mutating func scanArray(depth: Int) throws(JSONScanError) {
+        guard depth <= RawJSONObject.maximumDepth else { throw .invalid("nesting deeper than \(RawJSONObject.maximumDepth)") }
+        try self.expect(UInt8(ascii: "["))
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "]") {
+            self.index += 1
+            return
+        }
+        while true {
+            _ = try self.scanValue(depth: depth)
+            self.skipWhitespace()
+            switch self.peek() {
+            case UInt8(ascii: ","):
+                self.index += 1
+            case UInt8(ascii: "]"):
+                self.index += 1
+                return
+            default:
+                throw .invalid("expected ',' or ']' at offset \(self.index)")
+            }
+        }
+    }
+
+    /// Lists the elements of an already validated array starting at `[`.
+    mutating func scanArrayElements() throws(JSONScanError) -> [(kind: JSONKind, range: Range<Int>)] {
+        try self.expect(UInt8(ascii: "["))
+        var elements: [(kind: JSONKind, range: Range<Int>)] = []
+        self.skipWhitespace()
+        if self.peek() == UInt8(ascii: "]") { return elements }
+        while true {
+            self.skipWhitespace()
+            let start = self.index
+            let kind = try self.scanValue(depth: 1)
+            elements.append((kind, start..<self.index))
+            self.skipWhitespace()
+            switch self.peek() {
+            case UInt8(ascii: ","): self.index += 1
+            default: return elements
+            }
+        }
+    }
+
+    mutating func scanString() throws(JSONScanError) {
+        try self.expect(UInt8(ascii: "\""))
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                self.index += 1
+                return
+            case UInt8(ascii: "\\"):
+                self.index += 1
+                guard let escaped = self.peek() else { throw .invalid("unterminated escape") }
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    self.index += 1
+                case UInt8(ascii: "u"):
+                    self.index += 1
+                    for _ in 0..<4 {
+                        guard let hex = self.peek(), Self.hexValue(hex) != nil else {
+                            throw .invalid("invalid \\u escape at offset \(self.index)")
+                        }
+                        self.index += 1
+                    }
+                default:
+                    throw .invalid("invalid escape at offset \(self.index)")
+                }
+            case 0x00..<0x20:
+                throw .invalid("control character in string at offset \(self.index)")
+            default:
+                self.index += 1
+            }
+        }
+        throw .invalid("unterminated string")
+    }
+
+    mutating func scanNumber() throws(JSONScanError) {
+        if self.peek() == UInt8(ascii: "-") { self.index += 1 }
+        guard let first = self.peek(), Self.isDigit(first) else { throw .invalid("invalid number at offset \(self.index)") }
+        self.index += 1
+        if first != UInt8(ascii: "0") {
+            self.skipDigits()
+        }
+        if self.peek() == UInt8(ascii: ".") {
+            self.index += 1
+            guard let digit = self.peek(), Self.isDigit(digit) else { throw .invalid("invalid fraction at offset \(self.index)") }
+            self.skipDigits()
+        }
+        if let exponent = self.peek(), exponent == UInt8(ascii: "e") || exponent == UInt8(ascii: "E") {
+            self.index += 1
+            if let sign = self.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { self.index += 1 }
+            guard let digit = self.peek(), Self.isDigit(digit) else { throw .invalid("invalid exponent at offset \(self.index)") }
+            self.skipDigits()
+        }
+    }
+
+    mutating func skipDigits() {
+        while let byte = self.peek(), Self.isDigit(byte) { self.index += 1 }
+    }
+
+    mutating func scanLiteral(_ literal: StaticString) throws(JSONScanError) {
+        let count = literal.utf8CodeUnitCount
+        guard self.index + count <= self.bytes.count else { throw .invalid("invalid literal at offset \(self.index)") }
+        let pointer = literal.utf8Start
+        for offset in 0..<count where self.bytes[self.index + offset] != pointer[offset] {
+            throw .invalid("invalid literal at offset \(self.index)")
+        }
+        self.index += count
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt16? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt16(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// Decodes a validated JSON string literal, quotes included. Lone surrogates become U+FFFD.
+    static func decodeString(_ literal: UnsafeRawBufferPointer) -> String {
+        let body = UnsafeRawBufferPointer(rebasing: literal.dropFirst().dropLast())
+        guard body.contains(UInt8(ascii: "\\")) else {
+            return String(decoding: body, as: UTF8.self)
+        }
+        var utf16: [UInt16] = []
+        var output: [UInt8] = []
+        output.reserveCapacity(body.count)
+        var index = 0
+
+        func flushUTF16() {
+            guard !utf16.isEmpty else { return }
+            var iterator = utf16.makeIterator()
+            var decoder = Unicode.UTF16()
+            loop: while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let scalar): Unicode.UTF8.encode(scalar) { output.append($0) }
+                case .emptyInput: break loop
+                case .error: Unicode.UTF8.encode("\u{FFFD}") { output.append($0) }
+                }
+            }
+            utf16.removeAll(keepingCapacity: true)
+        }
+
+        while index < body.count {
+            let byte = body[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < body.count else {
+                flushUTF16()
+                output.append(byte)
+                index += 1
+                continue
+            }
+            let escaped = body[index + 1]
+            if escaped == UInt8(ascii: "u"), index + 5 < body.count {
+                var unit: UInt16 = 0
+                for offset in 2...5 { unit = unit << 4 | (hexValue(body[index + offset]) ?? 0) }
+                utf16.append(unit)
+                index += 6
+                continue
+            }
+            flushUTF16()
+            switch escaped {
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            default: output.append(escaped)
+            }
+            index += 2
+        }
+        flushUTF16()
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,49 @@
+/// An app's whole subscription set, ready for matching.
+///
+/// Matching rules (protocol.md):
+/// - a stream matches when the set names it;
+/// - `all` and `*` match every stream, `audio_chunk` included;
+/// - `location_stream` matches `location_update`.
+///
+/// Audio is needed when the set names `audio_chunk`, or any `transcription:…` or `translation:…`
+/// stream. `all` and `*` alone do not need audio.
+package struct SubscriptionSet: Sendable, Hashable {
+    /// The normalised stream names.
+    package private(set) var streams: Set<String>
+    /// Whether the set contains `all` or `*`.
+    package private(set) var matchesEverything: Bool
+    /// Whether the set makes the glasses' microphone necessary.
+    package private(set) var needsAudio: Bool
+
+    /// The empty set: matches nothing.
+    package init() {
+        self.streams = []
+        self.matchesEverything = false
+        self.needsAudio = false
+    }
+
+    /// A set from the entries of one `subscription_update`.
+    package init(_ subscriptions: some Sequence<Subscription>) {
+        self.streams = Set(subscriptions.lazy.map(\.stream))
+        self.matchesEverything = self.streams.contains("all") || self.streams.contains("*")
+        self.needsAudio = self.streams.contains { stream in
+            stream == "audio_chunk" || stream.hasPrefix("transcription:") || stream.hasPrefix("translation:")
+        }
+    }
+
+    /// Whether an event of this stream goes to the app.
+    ///
+    /// - Parameter stream: The event's stream: a glasses message's `type`, `transcription:<lang>` or `audio_chunk`.
+    package func matches(_ stream: String) -> Bool {
+        if self.matchesEverything || self.streams.contains(stream) { return true }
+        return stream == "location_update" && self.streams.contains("location_stream")
+    }
+
+    /// Whether binary audio goes to the app: `audio_chunk`, `all` or `*`.
+    package var matchesAudio: Bool {
+        self.matchesEverything || self.streams.contains("audio_chunk")
+    }
+
+    /// Whether the set is empty.
+    package var isEmpty: Bool { self.streams.isEmpty }
+}

@@ -1,0 +1,55 @@
+import NIOCore
+
+/// One started app of a user: its state, connection and subscriptions.
+///
+/// A value inside ``UserSession``'s locked state; never shared on its own.
+struct AppSession {
+    /// Where the app is in its lifecycle.
+    enum Phase {
+        /// Started (or restarted) and waiting for init; the timer is the init deadline.
+        case loading(deadline: any ScheduledWork, token: UInt64)
+        /// Initialised on this connection.
+        case running(ConnectionHandle)
+        /// Dropped; the timer ends the reconnect grace and restarts the app.
+        case reconnecting(grace: any ScheduledWork, token: UInt64)
+    }
+
+    /// The app's package name.
+    let packageName: String
+    /// `<userId>-<packageName>`.
+    let sessionId: String
+    /// `{"type":"data_stream","sessionId":"<sessionId>","streamType":`, encoded once.
+    let dataStreamPrefix: ByteBuffer
+    /// The lifecycle state.
+    var phase: Phase
+    /// The app's subscriptions; kept through reconnects and restarts until replaced.
+    var subscriptions = SubscriptionSet()
+    /// Whether the app ever completed init (so its removal changes the app state).
+    var hasRun = false
+
+    init(packageName: String, userId: String, phase: Phase) {
+        self.packageName = packageName
+        self.sessionId = userId + "-" + packageName
+        self.dataStreamPrefix = OutboundMessage.dataStreamPrefix(sessionId: self.sessionId)
+        self.phase = phase
+    }
+
+    /// The connection when the app is running.
+    var connection: ConnectionHandle? {
+        if case .running(let handle) = self.phase { return handle }
+        return nil
+    }
+
+    /// Whether the app is running on exactly this connection.
+    func isRunning(on handle: ConnectionHandle) -> Bool {
+        self.connection === handle
+    }
+
+    /// Cancels the phase's timer, if any.
+    func cancelTimer() {
+        switch self.phase {
+        case .loading(let timer, _), .reconnecting(let timer, _): timer.cancel()
+        case .running: break
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A tiny HTTP server on 127.0.0.1, port 0, that records requests and answers from a script.
+///
+/// Each request takes the next scripted behaviour; when the script is empty it answers 200.
+final class LoopbackHTTPServer: Sendable {
+    /// How to answer one request.
+    enum Behaviour: Sendable {
+        /// Answer with this status and an empty body.
+        case status(Int)
+        /// Never answer (until the server closes).
+        case hang
+    }
+
+    /// A recorded request.
+    struct Request: Sendable, Equatable {
+        var method: String
+        var uri: String
+        var contentType: String?
+        var body: String
+    }
+
+    private struct State {
+        var script: [Behaviour] = []
+        var requests: [Request] = []
+    }
+
+    private let state = Mutex(State())
+    private let channel: any Channel
+
+    /// The bound port.
+    let port: Int
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// Starts a server on the group.
+    static func start(on group: any EventLoopGroup, script: [Behaviour] = []) async throws -> LoopbackHTTPServer {
+        let box = Mutex<LoopbackHTTPServer?>(nil)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let server = box.withLock({ $0 }) else { return }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(server: server))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        let server = LoopbackHTTPServer(channel: channel)
+        server.state.withLock { $0.script = script }
+        box.withLock { $0 = server }
+        return server
+    }
+
+    /// The requests received so far.
+    var requests: [Request] {
+        self.state.withLock { $0.requests }
+    }
+
+    /// The base URL, such as `http://127.0.0.1:54321`.
+    var baseURL: String { "http://127.0.0.1:\(self.port)" }
+
+    /// Stops accepting connections.
+    func close() async throws {
+        try await self.channel.close()
+    }
+
+    fileprivate func record(_ request: Request) -> Behaviour {
+        self.state.withLock { state in
+            state.requests.append(request)
+            return state.script.isEmpty ? .status(200) : state.script.removeFirst()
+        }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        let server: LoopbackHTTPServer
+        var head: HTTPRequestHead?
+        var body = ByteBuffer()
+
+        init(server: LoopbackHTTPServer) {
+            self.server = server
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch self.unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                self.body.clear()
+            case .body(var part):
+                self.body.writeBuffer(&part)
+            case .end:
+                guard let head = self.head else { return }
+                let request = Request(
+                    method: head.method.rawValue,
+                    uri: head.uri,
+                    contentType: head.headers.first(name: "content-type"),
+                    body: String(buffer: self.body)
+                )
+                switch self.server.record(request) {
+                case .status(let code):
+                    var headers = HTTPHeaders()
+                    headers.add(name: "content-length", value: "0")
+                    let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: code), headers: headers)
+                    context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+                case .hang:
+                    break
+                }
+            }
+        }
+    }
+}
