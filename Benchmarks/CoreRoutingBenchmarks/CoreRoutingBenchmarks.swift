@@ -1,12 +1,5 @@
 // The core's per-message routing cost, without sockets (issue 3, "Performance").
 //
-// Needs an executable target in Package.swift, like FlagStoreBenchmarks:
-//   .executableTarget(
-//       name: "CoreRoutingBenchmarks",
-//       dependencies: [.byName(name: "TurnoutCore"), .product(name: "Benchmark", package: "benchmark"),
-//                      .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
-//       path: "Benchmarks/CoreRoutingBenchmarks", swiftSettings: swiftSettings,
-//       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
 // Run: swift package benchmark --target CoreRoutingBenchmarks
 // Goals: under 2 µs per routed JSON event (3 apps), under 0.5 µs per audio frame per app.
 

@@ -1,0 +1,20 @@
+package import NIOCore
+package import TurnoutCore
+
+/// Where a stack delivers one connection's inbound events.
+///
+/// For `/glasses-ws` and `/app-ws` this is the core's ``ConnectionHandle``; for `/echo-ws` it is
+/// ``EchoResponder``. A stack knows nothing of sessions: it calls these four entry points, on its
+/// event loop, in the order the frames arrived, and ``connectionClosed(code:reason:)`` exactly once.
+package protocol WebSocketEventSink: AnyObject, Sendable {
+    /// A complete text message arrived; its bytes are valid UTF-8.
+    func textReceived(_ text: ByteBuffer)
+    /// A complete binary message arrived.
+    func binaryReceived(_ data: ByteBuffer)
+    /// A pong arrived (answering the core's heartbeat ping).
+    func pongReceived()
+    /// The socket is gone; `code` and `reason` are the close frame's, if one was received or sent.
+    func connectionClosed(code: UInt16?, reason: String?)
+}
+
+extension ConnectionHandle: WebSocketEventSink {}
