@@ -1,4 +1,5 @@
 import ArgumentParser
+import TurnoutServer
 
 /// The `turnout` command line.
 @main
@@ -6,6 +7,7 @@ struct Turnout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "turnout",
         abstract: "A WebSocket server that moves clients between two transport stacks, per user, with numbers.",
-        subcommands: [FlagsCommand.self]
+        version: TurnoutVersion.current,
+        subcommands: [ServeCommand.self, FlagsCommand.self, TokenCommand.self]
     )
 }

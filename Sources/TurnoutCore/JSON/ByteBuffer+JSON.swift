@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 extension ByteBuffer {
     /// Writes `value` as a JSON string literal, quotes included.
@@ -6,7 +6,7 @@ extension ByteBuffer {
     /// Escapes exactly what JavaScript's `JSON.stringify` escapes: `"` and `\`, the short forms
     /// `\b \f \n \r \t`, and every other control character below U+0020 as `\u00xx`.
     /// Everything else, non-ASCII included, is written as UTF-8 unchanged.
-    mutating func writeJSONString(_ value: String) {
+    package mutating func writeJSONString(_ value: String) {
         self.writeInteger(UInt8(ascii: "\""))
         self.writeJSONStringContents(value)
         self.writeInteger(UInt8(ascii: "\""))
@@ -50,7 +50,7 @@ extension ByteBuffer {
     }
 
     /// Writes a timestamp as an ISO-8601 JSON string with milliseconds, quotes included: `"2026-11-28T06:00:00.000Z"`.
-    mutating func writeJSONTimestamp(_ timestamp: Timestamp) {
+    package mutating func writeJSONTimestamp(_ timestamp: Timestamp) {
         self.writeInteger(UInt8(ascii: "\""))
         timestamp.write(to: &self)
         self.writeInteger(UInt8(ascii: "\""))

@@ -1,0 +1,12 @@
+import ServiceLifecycle
+
+/// Runs a file watcher (flags.yaml, apps.yaml) as a service that ends on graceful shutdown.
+struct FileWatchService: Service {
+    let watch: @Sendable () async -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await watch()
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import TurnoutCore
+import TurnoutFlags
+
+/// The body of `GET /health` on the public port.
+enum HealthReport {
+    /// `{"status":"ok","version":…,"flags":{…},"connections":{"compat":n,"native":m}}`.
+    static func render(flags: FlagStore, core: SessionRegistry) -> String {
+        let snapshot = flags.snapshot
+        var byStack = ["compat": 0, "native": 0]
+        for (key, count) in core.connectionCounts() {
+            byStack[key.stack.label, default: 0] += count
+        }
+        let age = max(0, Date().timeIntervalSince(snapshot.loadedAt))
+        return AdminRoutes.object([
+            "status": "ok",
+            "version": TurnoutVersion.current,
+            "flags": [
+                "source": snapshot.source,
+                "loadedAt": AdminRoutes.iso8601(snapshot.loadedAt),
+                "snapshotAgeSeconds": (age * 10).rounded() / 10,
+                "lastReloadOk": flags.lastReload?.ok ?? true,
+            ] as [String: Any],
+            "connections": byStack,
+        ])
+    }
+}

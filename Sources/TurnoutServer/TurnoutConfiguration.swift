@@ -1,0 +1,86 @@
+package import TurnoutCore
+package import TurnoutTransport
+import NIOCore
+
+/// Everything `turnout serve` needs, with production defaults.
+///
+/// The command line maps its options and `TURNOUT_*` environment variables onto this struct;
+/// tests build it directly (port 0 picks a free port).
+package struct TurnoutConfiguration: Sendable {
+    /// The public interface. Default `0.0.0.0`.
+    package var host: String
+    /// The public port: WebSocket upgrades and `/health`. Default 8002.
+    package var port: Int
+    /// The admin interface. Default `127.0.0.1`, loopback only.
+    package var adminHost: String
+    /// The admin port: `/metrics` and `/admin/*`. Default 9090.
+    package var adminPort: Int
+    /// Bearer token the admin port requires when bound beyond loopback (`TURNOUT_ADMIN_TOKEN`).
+    package var adminToken: String?
+    /// The flag file. Default `flags.yaml`.
+    package var flagsPath: String
+    /// The app registry. Default `apps.yaml`.
+    package var appsPath: String
+    /// The server's public base URL, from which the `/app-ws` URL in webhooks is made.
+    /// Default `ws://127.0.0.1:<port>`.
+    package var publicURL: String?
+    /// Whether `/echo-ws` exists (conformance runs and benchmarks). Default off.
+    package var echo: Bool
+    /// How long shutdown waits for sockets to close after sending 1001. Default 10 s.
+    package var drainTimeout: Duration
+    /// The HS256 secret for glasses and app tokens (`AUGMENTOS_AUTH_JWT_SECRET`).
+    package var jwtSecret: String
+    /// Limits of each WebSocket connection, the same on both stacks.
+    package var stack: WebSocketStackConfiguration
+    /// Grace periods, deadlines, heartbeat and webhook policy of the core.
+    package var core: CoreConfiguration
+    /// Event-loop threads. Default: one per core.
+    package var eventLoopThreads: Int
+
+    /// Creates a configuration; only the secret has no default.
+    package init(
+        host: String = "0.0.0.0",
+        port: Int = 8002,
+        adminHost: String = "127.0.0.1",
+        adminPort: Int = 9090,
+        adminToken: String? = nil,
+        flagsPath: String = "flags.yaml",
+        appsPath: String = "apps.yaml",
+        publicURL: String? = nil,
+        echo: Bool = false,
+        drainTimeout: Duration = .seconds(10),
+        jwtSecret: String,
+        stack: WebSocketStackConfiguration = .init(),
+        core: CoreConfiguration = .init(),
+        eventLoopThreads: Int = System.coreCount
+    ) {
+        self.host = host
+        self.port = port
+        self.adminHost = adminHost
+        self.adminPort = adminPort
+        self.adminToken = adminToken
+        self.flagsPath = flagsPath
+        self.appsPath = appsPath
+        self.publicURL = publicURL
+        self.echo = echo
+        self.drainTimeout = drainTimeout
+        self.jwtSecret = jwtSecret
+        self.stack = stack
+        self.core = core
+        self.eventLoopThreads = eventLoopThreads
+    }
+
+    /// The `/app-ws` URL put into `session_request` webhooks, for a public port bound at `port`.
+    package func appWebSocketURL(boundPort: Int) -> String {
+        var base = publicURL ?? "ws://127.0.0.1:\(boundPort)"
+        if base.hasPrefix("http://") { base = "ws://" + base.dropFirst("http://".count) }
+        if base.hasPrefix("https://") { base = "wss://" + base.dropFirst("https://".count) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/app-ws"
+    }
+
+    /// Whether the admin interface is reachable only from this machine.
+    package var adminIsLoopback: Bool {
+        adminHost == "127.0.0.1" || adminHost == "::1" || adminHost == "localhost" || adminHost.hasPrefix("127.")
+    }
+}

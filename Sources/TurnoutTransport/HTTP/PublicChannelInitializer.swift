@@ -1,0 +1,111 @@
+package import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+package import TurnoutCore
+
+/// Builds the pipeline of each connection on the public port.
+///
+/// ```
+/// HTTP/1.1 decoder/encoder ─ NIO upgrade handler (one WebSocket upgrader per connection) ─ PublicHTTPHandler
+///                                  │ shouldUpgrade: UpgradeRouter.route → the shared slot
+///                                  └ upgradePipelineHandler: the chosen stack's install(on:)
+/// ```
+/// The upgrader is built per connection so that `shouldUpgrade` and `upgradePipelineHandler`
+/// share one event-loop-bound slot holding the router's outcome, as Hummingbird's
+/// `ShouldUpgradeResult` does; a refusal waits there for ``PublicHTTPHandler`` to write it.
+package struct PublicChannelInitializer: Sendable {
+    private let router: UpgradeRouter
+    private let stacks: TransportStacks
+    private let core: SessionRegistry
+    private let echo: @Sendable (any Connection) -> any WebSocketEventSink
+    private let health: @Sendable () -> String
+
+    /// Creates the initializer.
+    /// - Parameters:
+    ///   - router: Decides each upgrade.
+    ///   - stacks: The compat and native stacks.
+    ///   - core: Consumes `/glasses-ws` and `/app-ws` connections.
+    ///   - echo: Makes the consumer of an `/echo-ws` connection.
+    ///   - health: The JSON body of `GET /health`.
+    package init(
+        router: UpgradeRouter,
+        stacks: TransportStacks,
+        core: SessionRegistry,
+        echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
+        health: @escaping @Sendable () -> String
+    ) {
+        self.router = router
+        self.stacks = stacks
+        self.core = core
+        self.echo = echo
+        self.health = health
+    }
+
+    /// Sets up a new connection's pipeline; call on its event loop.
+    package func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let slot = NIOLoopBoundBox<UpgradeOutcome?>(nil, eventLoop: channel.eventLoop)
+            let httpHandler = PublicHTTPHandler(slot: slot, router: router, health: health)
+            let router = self.router
+            let stacks = self.stacks
+            let core = self.core
+            let echo = self.echo
+            let upgrader = NIOWebSocketServerUpgrader(
+                maxFrameSize: router.maxFrameSize,
+                automaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    let remote = Self.describe(channel.remoteAddress)
+                    let request = UpgradeRequest(head: head)
+                    let promise = channel.eventLoop.makePromise(of: UpgradeOutcome.self)
+                    promise.completeWithTask { await router.route(request, remoteAddress: remote) }
+                    return promise.futureResult.map { outcome in
+                        slot.value = outcome
+                        if case .accept = outcome { return HTTPHeaders() }
+                        return nil
+                    }
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard case .accept(let upgrade) = slot.value else {
+                            throw UpgradeSlotError.empty
+                        }
+                        slot.value = nil
+                        try stacks[upgrade.stack].install(
+                            on: channel,
+                            identity: upgrade.identity,
+                            configuration: upgrade.configuration
+                        ) { connection in
+                            switch upgrade.target {
+                            case .core: core.connectionOpened(connection)
+                            case .echo: echo(connection)
+                            }
+                        }
+                    }
+                }
+            )
+            let boundHTTPHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withServerUpgrade: (
+                    upgraders: [upgrader],
+                    completionHandler: { context in
+                        context.pipeline.syncOperations.removeHandler(boundHTTPHandler.value, promise: nil)
+                    }
+                ),
+                withErrorHandling: true
+            )
+            try channel.pipeline.syncOperations.addHandler(httpHandler)
+        }
+    }
+
+    /// `127.0.0.1:53122`, or `[::1]:53122`.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "unknown" }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}
+
+/// The upgrade slot was empty when NIO asked to install a stack: an invariant of the pipeline broke.
+enum UpgradeSlotError: Error {
+    case empty
+}

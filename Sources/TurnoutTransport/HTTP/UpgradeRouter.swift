@@ -1,0 +1,211 @@
+package import Logging
+import Metrics
+package import TurnoutCore
+package import TurnoutFlags
+
+/// Decides what happens to each WebSocket upgrade: which endpoint, who is connecting, and which
+/// transport stack carries the connection.
+///
+/// 1. path → endpoint: `/glasses-ws`, `/app-ws`, `/echo-ws` (only when enabled), else 404;
+/// 2. authenticate (protocol.md) → an identity, or 401;
+/// 3. ``FlagStore/decide(userId:endpoint:flag:)`` → the stack and the rule that chose it.
+///
+/// The router does no I/O of its own: the HTTP pipeline asks it, then installs the chosen stack
+/// or writes the refusal. Every outcome is counted in `turnout_upgrades_total{result}` and
+/// every decision in `turnout_decisions_total{stack,reason}`.
+package struct UpgradeRouter: Sendable {
+    /// What the router needs beyond its collaborators.
+    package struct Configuration: Sendable {
+        /// Whether `/echo-ws` exists (`turnout serve --echo`): for conformance runs and benchmarks.
+        package var echoEnabled: Bool
+        /// Limits for `/glasses-ws` and `/app-ws`.
+        package var stack: WebSocketStackConfiguration
+        /// Limits for `/echo-ws`; the conformance suite sends messages of up to 16 MiB.
+        package var echoStack: WebSocketStackConfiguration
+
+        /// Creates a configuration; `/echo-ws` is off by default.
+        package init(
+            echoEnabled: Bool = false,
+            stack: WebSocketStackConfiguration = .init(),
+            echoStack: WebSocketStackConfiguration = .init(maxMessageSize: 16 << 20 + 1024)
+        ) {
+            self.echoEnabled = echoEnabled
+            self.stack = stack
+            self.echoStack = echoStack
+        }
+    }
+
+    private let flags: FlagStore
+    private let tokens: TokenAuthority
+    private let clock: WallClock
+    private let configuration: Configuration
+    private let logger: Logger
+
+    /// Creates a router.
+    package init(flags: FlagStore, tokens: TokenAuthority, configuration: Configuration, clock: WallClock = .system, logger: Logger) {
+        self.flags = flags
+        self.tokens = tokens
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The router's clock, for the timestamps of refusals written outside it.
+    package var now: Timestamp { clock.now() }
+
+    /// Whether `path` is a WebSocket endpoint of this server.
+    package func isEndpoint(_ path: String) -> Bool {
+        path == "/glasses-ws" || path == "/app-ws" || (path == "/echo-ws" && configuration.echoEnabled)
+    }
+
+    /// The largest frame NIO's decoder may buffer: the larger limit when `/echo-ws` is on.
+    package var maxFrameSize: Int {
+        configuration.echoEnabled
+            ? max(configuration.stack.maxMessageSize, configuration.echoStack.maxMessageSize) : configuration.stack.maxMessageSize
+    }
+
+    /// Routes one upgrade request.
+    ///
+    /// - Parameters:
+    ///   - request: The request's path, query and headers.
+    ///   - remoteAddress: The peer, for the identity and logs.
+    package func route(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
+        let outcome = await decide(request, remoteAddress: remoteAddress)
+        record(outcome, path: request.path, remoteAddress: remoteAddress)
+        return outcome
+    }
+
+    private func decide(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
+        switch request.path {
+        case "/glasses-ws":
+            return await routeGlasses(request, remoteAddress: remoteAddress)
+        case "/app-ws":
+            return await routeApp(request, remoteAddress: remoteAddress)
+        case "/echo-ws" where configuration.echoEnabled:
+            return routeEcho(request, remoteAddress: remoteAddress)
+        default:
+            return .refuse(.notFound(path: request.path, at: clock.now()))
+        }
+    }
+
+    private func routeGlasses(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
+        guard let token = request.bearerToken ?? request.query["token"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return .refuse(.glasses(.missingToken, at: clock.now()))
+        }
+        let userId: String
+        do {
+            userId = try await tokens.verifyGlassesToken(token)
+        } catch {
+            logger.info("glasses token refused", metadata: ["reason": "\(error.reason)", "remote": "\(remoteAddress)"])
+            return .refuse(.glasses(.invalidToken, at: clock.now()))
+        }
+        let livekit = request.query["livekit"]?.lowercased() == "true" || request.header("livekit")?.lowercased() == "true"
+        let decision = flags.decide(userId: userId, endpoint: .glasses)
+        let identity = ConnectionIdentity.glasses(userId: userId, stack: decision.stack.transportStack, remoteAddress: remoteAddress, livekit: livekit)
+        return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+    }
+
+    private func routeApp(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
+        guard let token = request.bearerToken else {
+            // Legacy mode: the user is learnt from tpa_connection_init; the server's own webhook
+            // URL carries ?userId= so the app joins its user's stack.
+            let hint = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
+            let decision = flags.decide(userId: hint, endpoint: .app)
+            let identity = ConnectionIdentity.legacyApp(stack: decision.stack.transportStack, remoteAddress: remoteAddress)
+            return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+        }
+        guard let userId = request.header("x-user-id"), request.header("x-session-id") != nil else {
+            return .refuse(.missingAppHeaders(at: clock.now()))
+        }
+        let credentials: AppCredentials
+        do {
+            credentials = try await tokens.verifyAppToken(token)
+        } catch {
+            logger.info("app token refused", metadata: ["reason": "\(error.reason)", "remote": "\(remoteAddress)"])
+            return .refuse(.invalidAppToken(error, at: clock.now()))
+        }
+        let decision = flags.decide(userId: userId, endpoint: .app)
+        let identity = ConnectionIdentity.jwtApp(
+            userId: userId,
+            credentials: credentials,
+            stack: decision.stack.transportStack,
+            remoteAddress: remoteAddress
+        )
+        return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+    }
+
+    private func routeEcho(_ request: UpgradeRequest, remoteAddress: String) -> UpgradeOutcome {
+        let stack: Stack
+        switch request.query["stack"] {
+        case .none, "native": stack = .native
+        case "compat": stack = .compat
+        case .some(let other):
+            return .refuse(.badHandshake("unknown stack '\(other)'; use ?stack=compat or ?stack=native", at: clock.now()))
+        }
+        let identity = ConnectionIdentity(endpoint: .app, userId: nil, stack: stack.transportStack, remoteAddress: remoteAddress)
+        return .accept(AcceptedUpgrade(target: .echo, stack: stack, identity: identity, decision: nil, configuration: configuration.echoStack))
+    }
+
+    private func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
+        switch outcome {
+        case .accept(let upgrade):
+            Counter(label: "turnout_upgrades_total", dimensions: [("result", "accepted")]).increment()
+            if let decision = upgrade.decision {
+                Counter(
+                    label: "turnout_decisions_total",
+                    dimensions: [("stack", decision.stack.rawValue), ("reason", decision.rule.rawValue)]
+                ).increment()
+                logger.debug(
+                    "upgrade accepted",
+                    metadata: [
+                        "userId": "\(upgrade.identity.userId ?? "")", "endpoint": "\(upgrade.identity.endpoint.rawValue)",
+                        "stack": "\(decision.stack)", "rule": "\(decision.rule)", "remote": "\(remoteAddress)",
+                    ]
+                )
+            }
+        case .refuse(let refusal):
+            Counter(label: "turnout_upgrades_total", dimensions: [("result", refusal.reason.rawValue)]).increment()
+            logger.info("upgrade refused", metadata: ["path": "\(path)", "result": "\(refusal.reason.rawValue)", "remote": "\(remoteAddress)"])
+        }
+    }
+}
+
+/// The router's answer to one upgrade request.
+package enum UpgradeOutcome: Sendable {
+    /// Upgrade, and hand the socket to this stack.
+    case accept(AcceptedUpgrade)
+    /// Answer with this refusal and close.
+    case refuse(UpgradeRefusal)
+}
+
+/// An upgrade the router accepted.
+package struct AcceptedUpgrade: Sendable {
+    /// Who consumes the connection.
+    package enum Target: Sendable, Hashable {
+        /// The session core (`/glasses-ws`, `/app-ws`).
+        case core
+        /// The echo responder (`/echo-ws`).
+        case echo
+    }
+
+    /// Who consumes the connection.
+    package var target: Target
+    /// The stack that carries it.
+    package var stack: Stack
+    /// Who is connecting, and on which stack.
+    package var identity: ConnectionIdentity
+    /// The flag decision, for logs and the admin port; `nil` for `/echo-ws`, which names its stack.
+    package var decision: Decision?
+    /// The limits for this connection.
+    package var configuration: WebSocketStackConfiguration
+}
+
+extension Stack {
+    /// The core's label for this stack.
+    package var transportStack: TransportStack {
+        switch self {
+        case .compat: .compat
+        case .native: .native
+        }
+    }
+}
