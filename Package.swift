@@ -62,11 +62,11 @@ let package = Package(
             name: "TurnoutCore",
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -147,11 +147,10 @@ let package = Package(
         .testTarget(
             name: "TurnoutCoreTests",
             dependencies: [
+                .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutCore"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,7 +11,7 @@ import Synchronization
 /// let core = SessionRegistry(
 ///     configuration: CoreConfiguration(appWebSocketURL: "wss://glasses.example.com/app-ws"),
 ///     apps: appStore,
-///     webhookSender: HTTPWebhookSender(client: httpClient),
+///     webhookSender: a WebhookSender (HTTPWebhookSender in TurnoutServer),
 ///     scheduler: EventLoopScheduler(group: eventLoopGroup),
 ///     logger: logger
 /// )
@@ -33,7 +33,7 @@ package final class SessionRegistry: Sendable {
     /// - Parameters:
     ///   - configuration: Grace periods, deadlines, heartbeat, webhook policy and the public `/app-ws` URL.
     ///   - apps: The app registry, reloadable.
-    ///   - webhookSender: Makes webhook HTTP attempts (``HTTPWebhookSender`` in production).
+    ///   - webhookSender: Makes webhook HTTP attempts (TurnoutServer's `HTTPWebhookSender` in production).
     ///   - scheduler: Runs every timer (``EventLoopScheduler`` in production).
     ///   - clock: Timestamps for messages and webhooks. Default ``WallClock/system``.
     ///   - logger: The base logger; connections add `userId`, `endpoint`, `stack` and `remote`.

@@ -1,10 +1,7 @@
 package import AsyncHTTPClient
 import NIOCore
-// AsyncHTTPClient's request and response types (HTTPMethod, HTTPHeaders, HTTPResponseStatus) are
-// declared in NIOHTTP1, and MemberImportVisibility requires importing their module to name their
-// members. This file is the only one that imports it, and only for that HTTP *client* vocabulary:
-// no HTTP server pipeline or WebSocket code is used by the core.
-internal import NIOHTTP1
+import NIOHTTP1
+package import TurnoutCore
 
 /// The production ``WebhookSender``: one POST through a shared AsyncHTTPClient `HTTPClient`.
 ///
