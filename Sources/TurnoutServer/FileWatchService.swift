@@ -5,7 +5,7 @@ struct FileWatchService: Service {
     let watch: @Sendable () async -> Void
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await watch()
         }
     }

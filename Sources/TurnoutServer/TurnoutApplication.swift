@@ -102,6 +102,7 @@ package final class TurnoutApplication: Sendable {
             // Accepting waits until the core exists: its webhook URL needs the bound port.
             let publicQuiescing = ServerQuiescingHelper(group: group)
             let initializer = Mutex<PublicChannelInitializer?>(nil)
+            let openConnections = OpenConnections()
             let publicChannel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 1024)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -144,7 +145,8 @@ package final class TurnoutApplication: Sendable {
                     stacks: stacks,
                     core: sessions,
                     echo: echo,
-                    health: { HealthReport.render(flags: flags, core: sessions) }
+                    health: { HealthReport.render(flags: flags, core: sessions) },
+                    openConnections: openConnections
                 )
             }
             try await publicChannel.setOption(.autoRead, value: true).get()
@@ -171,6 +173,7 @@ package final class TurnoutApplication: Sendable {
             let services: [any Service] = [
                 FileWatchService { await flags.watch() },
                 FileWatchService { await apps.watch() },
+                StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
                 ListeningServer(name: "admin", channel: adminChannel, quiescing: adminQuiescing, drainTimeout: .seconds(1), logger: logger),
                 ListeningServer(
                     name: "public",

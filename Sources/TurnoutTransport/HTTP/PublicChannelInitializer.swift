@@ -19,6 +19,7 @@ package struct PublicChannelInitializer: Sendable {
     private let core: SessionRegistry
     private let echo: @Sendable (any Connection) -> any WebSocketEventSink
     private let health: @Sendable () -> String
+    private let openConnections: OpenConnections
 
     /// Creates the initializer.
     /// - Parameters:
@@ -27,18 +28,21 @@ package struct PublicChannelInitializer: Sendable {
     ///   - core: Consumes `/glasses-ws` and `/app-ws` connections.
     ///   - echo: Makes the consumer of an `/echo-ws` connection.
     ///   - health: The JSON body of `GET /health`.
+    ///   - openConnections: Where core connections are recorded for `on_change: migrate`.
     package init(
         router: UpgradeRouter,
         stacks: TransportStacks,
         core: SessionRegistry,
         echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
-        health: @escaping @Sendable () -> String
+        health: @escaping @Sendable () -> String,
+        openConnections: OpenConnections
     ) {
         self.router = router
         self.stacks = stacks
         self.core = core
         self.echo = echo
         self.health = health
+        self.openConnections = openConnections
     }
 
     /// Sets up a new connection's pipeline; call on its event loop.
@@ -50,6 +54,7 @@ package struct PublicChannelInitializer: Sendable {
             let stacks = self.stacks
             let core = self.core
             let echo = self.echo
+            let openConnections = self.openConnections
             let upgrader = NIOWebSocketServerUpgrader(
                 maxFrameSize: router.maxFrameSize,
                 automaticErrorHandling: false,
@@ -76,8 +81,11 @@ package struct PublicChannelInitializer: Sendable {
                             configuration: upgrade.configuration
                         ) { connection in
                             switch upgrade.target {
-                            case .core: core.connectionOpened(connection)
-                            case .echo: echo(connection)
+                            case .core:
+                                openConnections.add(connection, routedBy: upgrade.routedUserId)
+                                return core.connectionOpened(connection)
+                            case .echo:
+                                return echo(connection)
                             }
                         }
                     }

@@ -112,7 +112,9 @@ package struct UpgradeRouter: Sendable {
             let hint = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
             let decision = flags.decide(userId: hint, endpoint: .app)
             let identity = ConnectionIdentity.legacyApp(stack: decision.stack.transportStack, remoteAddress: remoteAddress)
-            return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+            var upgrade = AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack)
+            upgrade.hintedUserId = hint
+            return .accept(upgrade)
         }
         guard let userId = request.header("x-user-id"), request.header("x-session-id") != nil else {
             return .refuse(.missingAppHeaders(at: clock.now()))
@@ -198,6 +200,14 @@ package struct AcceptedUpgrade: Sendable {
     package var decision: Decision?
     /// The limits for this connection.
     package var configuration: WebSocketStackConfiguration
+
+    /// The user the flag decided by: the identity's user, or a legacy app's `?userId=` hint.
+    package var routedUserId: String? {
+        identity.userId ?? hintedUserId
+    }
+
+    /// A legacy app's `?userId=` hint, kept for re-deciding after a flag edit.
+    package var hintedUserId: String?
 }
 
 extension Stack {
