@@ -18,3 +18,11 @@ package protocol WebSocketEventSink: AnyObject, Sendable {
 }
 
 extension ConnectionHandle: WebSocketEventSink {}
+
+extension WebSocketEventSink {
+    /// Reports the close to the sink: the close frame's code and reason, `nil` for what it lacked.
+    func connectionClosed(_ close: WebSocketClose?) {
+        let reason = close.flatMap { $0.reason.isEmpty ? nil : $0.reason }
+        self.connectionClosed(code: close?.code, reason: reason)
+    }
+}

@@ -1,0 +1,62 @@
+package import NIOCore
+package import TurnoutCore
+import WebSocketKit
+
+/// The established stack: vapor/websocket-kit's `WebSocket`, driven by its synchronous callbacks.
+///
+/// ``install(on:identity:configuration:open:)`` puts a ``CompatValidatingHandler`` after NIO's
+/// frame decoder and encoder, then attaches websocket-kit with `WebSocket.server(on:config:)`.
+/// Messages arrive through `onText`/`onBinary`/`onPong` (never the async variants, which spawn a
+/// `Task` per message and lose order) and are sent with `WebSocket.send`. The validating handler
+/// adds the RFC checks, close handshake and shutdown behaviour websocket-kit lacks, and
+/// ``WebSocketStackConnection`` the backpressure, so that clients cannot tell this stack from
+/// ``NativeStack``.
+///
+/// The upgrader must be `NIOWebSocketServerUpgrader(maxFrameSize: configuration.maxMessageSize,
+/// automaticErrorHandling: false, ...)`, as for the native stack.
+package struct CompatStack: WebSocketStack {
+    package var stack: TransportStack { .compat }
+    /// The stack's backpressure events, `turnout_backpressure_events_total{stack="compat",kind}`.
+    package let backpressure: BackpressureCounters
+
+    /// Creates the stack; create one per server (it owns the stack's counters).
+    package init() {
+        self.backpressure = BackpressureCounters(stack: .compat)
+    }
+
+    package func install(
+        on channel: any Channel,
+        identity: ConnectionIdentity,
+        configuration: WebSocketStackConfiguration,
+        open: @escaping @Sendable (any Connection) -> any WebSocketEventSink
+    ) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        try channel.setWriteBufferWaterMark(configuration)
+        let handler = CompatValidatingHandler(configuration: configuration)
+        let connection = WebSocketStackConnection(
+            identity: identity,
+            channel: channel,
+            writer: handler,
+            maxQueuedTextBytes: configuration.maxQueuedTextBytes,
+            counters: self.backpressure
+        )
+        handler.data = .init(connection: connection, sink: nil)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let sink = open(connection)
+        handler.data?.sink = sink
+
+        var kitConfiguration = WebSocket.Configuration()
+        // A safety net only: the validating handler closes with 1009 before the aggregator would.
+        kitConfiguration.maxAccumulatedFrameSize = configuration.maxMessageSize
+        let boundHandler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        WebSocket.server(on: channel, config: kitConfiguration) { webSocket in
+            webSocket.onText { _, text in sink.textReceived(ByteBuffer(string: text)) }
+            webSocket.onBinary { _, data in sink.binaryReceived(data) }
+            webSocket.onPong { _, _ in sink.pongReceived() }
+            // `onUpgrade` runs on the channel's event loop (a `map` of a future of that loop).
+            boundHandler.value.webSocketReady(webSocket)
+        }.whenFailure { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package import NIOCore
+package import TurnoutCore
+
+/// Turnout's own WebSocket stack on NIOWebSocket's frames: the fast path.
+///
+/// ``install(on:identity:configuration:open:)`` adds one ``NativeWebSocketHandler`` after NIO's
+/// frame decoder and encoder. The handler set is Bun's: `open` is the closure the router passes,
+/// `message` and `close` go to the returned ``WebSocketEventSink``, and `drain` is the connection's
+/// queue draining when the socket becomes writable again. All RFC 6455 checks, reassembly of
+/// fragments, the close handshake and backpressure are Turnout's; see ``NativeWebSocketStateMachine``.
+///
+/// The upgrader must be `NIOWebSocketServerUpgrader(maxFrameSize: configuration.maxMessageSize,
+/// automaticErrorHandling: false, ...)`.
+package struct NativeStack: WebSocketStack {
+    package var stack: TransportStack { .native }
+    /// The stack's backpressure events, `turnout_backpressure_events_total{stack="native",kind}`.
+    package let backpressure: BackpressureCounters
+
+    /// Creates the stack; create one per server (it owns the stack's counters).
+    package init() {
+        self.backpressure = BackpressureCounters(stack: .native)
+    }
+
+    package func install(
+        on channel: any Channel,
+        identity: ConnectionIdentity,
+        configuration: WebSocketStackConfiguration,
+        open: @escaping @Sendable (any Connection) -> any WebSocketEventSink
+    ) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        try channel.setWriteBufferWaterMark(configuration)
+        let handler = NativeWebSocketHandler(configuration: configuration)
+        let connection = WebSocketStackConnection(
+            identity: identity,
+            channel: channel,
+            writer: handler,
+            maxQueuedTextBytes: configuration.maxQueuedTextBytes,
+            counters: self.backpressure
+        )
+        handler.data = .init(connection: connection, sink: nil)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let sink = open(connection)
+        handler.data?.sink = sink
+    }
+}

@@ -1,0 +1,254 @@
+import NIOCore
+import NIOWebSocket
+import Synchronization
+import TurnoutCore
+
+/// The loop side of a stack's connection: what ``WebSocketStackConnection`` calls to put frames
+/// on the wire. Implemented by each stack's channel handler.
+///
+/// - Important: Every method is called on the channel's event loop only.
+protocol WebSocketOutboundWriter: AnyObject, SendableMetatype {
+    /// Writes one complete message as a single final frame.
+    ///
+    /// - Parameters:
+    ///   - data: The payload.
+    ///   - opcode: `.text` or `.binary`.
+    ///   - flush: Whether to flush soon; `false` when the caller flushes after a batch.
+    func writeMessage(_ data: ByteBuffer, opcode: WebSocketOpcode, flush: Bool)
+    /// Flushes what ``writeMessage(_:opcode:flush:)`` wrote without flushing.
+    func flushMessages()
+    /// Starts the close handshake with this close frame (the core's close or `Slow consumer`).
+    func startClose(_ close: WebSocketClose)
+    /// Sends a ping with an empty payload.
+    func sendPing()
+}
+
+/// The ``Connection`` both stacks hand to the core: thread-safe sends with one backpressure policy.
+///
+/// ## Threading
+/// Every method may be called from any thread. On the event loop, with nothing queued, a send goes
+/// straight to the writer (flushed at the end of the current read, or at once). Off the loop, the
+/// frame goes into a mailbox and one `eventLoop.execute` drains the whole batch with a single flush;
+/// no closure or task is made per message. The mailbox is FIFO, so the order of the calls is the
+/// order on the wire, whatever thread they came from.
+///
+/// ## Backpressure
+/// `writable` mirrors the channel's writability (its write-buffer water marks):
+/// - binary while not writable: dropped, ``SendResult/dropped``, counted `audio_dropped`;
+/// - text while not writable, or behind queued text: queued, ``SendResult/queued``, counted
+///   `text_queued`, up to `maxQueuedTextBytes`; one more byte closes the connection with 1008
+///   `Slow consumer` (the queued text is discarded), counted `slow_consumer_close`;
+/// - the queue drains when the channel becomes writable again (the `drain` of the handler set).
+final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connection {
+    private enum Item: Sendable {
+        /// A message; `queued` when it waited for writability (its bytes count against the bound).
+        case message(ByteBuffer, WebSocketOpcode, queued: Bool)
+        case ping
+        case close(WebSocketClose)
+    }
+
+    private struct Outbound: Sendable {
+        /// A close was requested or the socket is going away: every later send is dropped.
+        var closed = false
+        var writable: Bool
+        var pending = CircularBuffer<Item>()
+        var queuedTextBytes = 0
+        var drainScheduled = false
+        var draining = false
+
+        /// Appends an item and says how to get it written.
+        mutating func append(_ item: Item, inEventLoop: Bool) -> Step {
+            if inEventLoop, self.pending.isEmpty, !self.draining {
+                return .writeNow(item)
+            }
+            self.pending.append(item)
+            if inEventLoop {
+                return self.draining ? .nothing : .drainNow
+            }
+            if self.drainScheduled { return .nothing }
+            self.drainScheduled = true
+            return .scheduleDrain
+        }
+    }
+
+    private enum Step {
+        case nothing
+        case writeNow(Item)
+        case drainNow
+        case scheduleDrain
+    }
+
+    let identity: ConnectionIdentity
+    private let eventLoop: any EventLoop
+    /// The stack's handler; `nil` once the channel is inactive (breaks the handler ↔ connection cycle).
+    private let writer: NIOLoopBoundBox<Writer?>
+    private let outbound: Mutex<Outbound>
+    private let maxQueuedTextBytes: Int
+    private let counters: BackpressureCounters
+
+    /// Creates the connection of a handler; call on the channel's event loop.
+    init(
+        identity: ConnectionIdentity,
+        channel: any Channel,
+        writer: Writer,
+        maxQueuedTextBytes: Int,
+        counters: BackpressureCounters
+    ) {
+        self.identity = identity
+        self.eventLoop = channel.eventLoop
+        self.writer = NIOLoopBoundBox(writer, eventLoop: channel.eventLoop)
+        self.outbound = Mutex(Outbound(writable: channel.isWritable))
+        self.maxQueuedTextBytes = maxQueuedTextBytes
+        self.counters = counters
+    }
+
+    // MARK: - Connection
+
+    func sendText(_ text: ByteBuffer) -> SendResult {
+        let inEventLoop = self.eventLoop.inEventLoop
+        let (result, step, event) = self.outbound.withLock { state -> (SendResult, Step, BackpressureCounters.Kind?) in
+            if state.closed { return (.dropped, .nothing, nil) }
+            if state.writable, state.queuedTextBytes == 0 {
+                return (.accepted, state.append(.message(text, .text, queued: false), inEventLoop: inEventLoop), nil)
+            }
+            let bytes = text.readableBytes
+            guard state.queuedTextBytes + bytes <= self.maxQueuedTextBytes else {
+                // Slow consumer: forget the queued text and close ahead of it.
+                state.closed = true
+                state.pending.removeAll { if case .message(_, .text, queued: true) = $0 { true } else { false } }
+                state.queuedTextBytes = 0
+                return (.dropped, state.append(.close(.slowConsumer), inEventLoop: inEventLoop), .slowConsumerClose)
+            }
+            state.queuedTextBytes += bytes
+            let step = state.append(.message(text, .text, queued: true), inEventLoop: inEventLoop)
+            return (.queued, step, .textQueued)
+        }
+        if let event { self.counters.record(event) }
+        self.perform(step)
+        return result
+    }
+
+    func sendBinary(_ data: ByteBuffer) -> SendResult {
+        let inEventLoop = self.eventLoop.inEventLoop
+        let (result, step, audioDropped) = self.outbound.withLock { state -> (SendResult, Step, Bool) in
+            if state.closed { return (.dropped, .nothing, false) }
+            guard state.writable else { return (.dropped, .nothing, true) }
+            return (.accepted, state.append(.message(data, .binary, queued: false), inEventLoop: inEventLoop), false)
+        }
+        if audioDropped { self.counters.record(.audioDropped) }
+        self.perform(step)
+        return result
+    }
+
+    func close(code: UInt16, reason: String) {
+        let inEventLoop = self.eventLoop.inEventLoop
+        let step = self.outbound.withLock { state -> Step in
+            if state.closed { return .nothing }
+            state.closed = true
+            return state.append(.close(WebSocketClose(code: code, reason: reason)), inEventLoop: inEventLoop)
+        }
+        self.perform(step)
+    }
+
+    func ping() {
+        let inEventLoop = self.eventLoop.inEventLoop
+        let step = self.outbound.withLock { state -> Step in
+            if state.closed { return .nothing }
+            return state.append(.ping, inEventLoop: inEventLoop)
+        }
+        self.perform(step)
+    }
+
+    // MARK: - Called by the handler, on the event loop
+
+    /// The channel's writability changed; drains queued frames when it became writable.
+    func writabilityChanged(isWritable: Bool) {
+        self.eventLoop.preconditionInEventLoop()
+        let drain = self.outbound.withLock { state -> Bool in
+            state.writable = isWritable
+            return isWritable && !state.pending.isEmpty && !state.draining
+        }
+        if drain { self.drain() }
+    }
+
+    /// The handler is closing the socket on its own (peer close, protocol error, shutdown):
+    /// later sends are dropped and nothing queued is written.
+    func markClosed() {
+        self.outbound.withLock { state in
+            state.closed = true
+            state.pending.removeAll()
+            state.queuedTextBytes = 0
+        }
+    }
+
+    /// The channel is gone: drop the writer so handler and connection can be freed.
+    func detach() {
+        self.markClosed()
+        self.writer.value = nil
+    }
+
+    // MARK: - Writing
+
+    private func perform(_ step: Step) {
+        switch step {
+        case .nothing:
+            break
+        case .writeNow(let item):
+            guard let writer = self.writer.value else { return }
+            self.write(item, to: writer, flush: true)
+        case .drainNow:
+            self.drain()
+        case .scheduleDrain:
+            // One closure per batch, capturing only `self` (no context allocation).
+            self.eventLoop.execute { self.drain() }
+        }
+    }
+
+    private func write(_ item: Item, to writer: Writer, flush: Bool) {
+        switch item {
+        case .message(let data, let opcode, _):
+            writer.writeMessage(data, opcode: opcode, flush: flush)
+        case .ping:
+            writer.sendPing()
+        case .close(let close):
+            writer.flushMessages()
+            writer.startClose(close)
+        }
+    }
+
+    /// Writes pending items in order until the queue is empty or queued text meets a full socket.
+    private func drain() {
+        guard let writer = self.writer.value else {
+            self.outbound.withLock { state in
+                state.drainScheduled = false
+                state.pending.removeAll()
+            }
+            return
+        }
+        self.outbound.withLock { state in
+            state.drainScheduled = false
+            state.draining = true
+        }
+        var wrote = false
+        while true {
+            let next = self.outbound.withLock { state -> Item? in
+                guard let first = state.pending.first else {
+                    state.draining = false
+                    return nil
+                }
+                if case .message(let data, _, queued: true) = first {
+                    guard state.writable else {
+                        state.draining = false
+                        return nil
+                    }
+                    state.queuedTextBytes -= data.readableBytes
+                }
+                return state.pending.removeFirst()
+            }
+            guard let next else { break }
+            self.write(next, to: writer, flush: false)
+            wrote = true
+        }
+        if wrote { writer.flushMessages() }
+    }
+}

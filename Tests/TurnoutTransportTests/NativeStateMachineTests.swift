@@ -1,0 +1,130 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Testing
+import TurnoutCore
+@testable import TurnoutTransport
+
+/// The native state machine alone, then the native handler on an `EmbeddedChannel`.
+struct NativeStateMachineTests {
+    static func masked(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) -> WebSocketFrame {
+        FrameValidatorTests.masked(opcode, bytes, fin: fin)
+    }
+
+    @Test
+    func reassemblesAndDelivers() {
+        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
+        guard case .none = machine.frameReceived(Self.masked(.binary, [1], fin: false)) else {
+            Issue.record("buffered")
+            return
+        }
+        guard case .deliverBinary(let message) = machine.frameReceived(Self.masked(.continuation, [2, 3])) else {
+            Issue.record("delivered")
+            return
+        }
+        #expect(Array(buffer: message) == [1, 2, 3])
+    }
+
+    @Test
+    func closeHandshakeFromOurSide() {
+        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
+        let first = machine.closeRequested(.slowConsumer)
+        let second = machine.closeRequested(.serverShuttingDown)
+        let ping = machine.pingRequested()
+        #expect(first == .slowConsumer && second == nil && !ping)
+        guard case .none = machine.frameReceived(Self.masked(.text, Array("late".utf8))) else {
+            Issue.record("ignored while closing")
+            return
+        }
+        guard case .closeChannel = machine.frameReceived(Self.masked(.connectionClose, [0x03, 0xE8])) else {
+            Issue.record("peer answered")
+            return
+        }
+        let timedOut = machine.closeHandshakeTimedOut()
+        let report = machine.socketClosed()
+        let again = machine.socketClosed()
+        #expect(!timedOut && report == .some(.slowConsumer) && again == nil)
+    }
+
+    @Test
+    func timeoutWhenThePeerNeverAnswers() {
+        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
+        guard case .sendClose(let close) = machine.frameReceived(Self.masked(.init(encodedWebSocketOpcode: 3)!, [])) else {
+            Issue.record("reserved opcode")
+            return
+        }
+        #expect(close.code == 1002)
+        let timedOut = machine.closeHandshakeTimedOut()
+        #expect(timedOut && machine.state == .closed)
+    }
+
+    @Test
+    func peerCloseIsEchoedAndReported() {
+        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
+        guard case .echoCloseThenCloseChannel(let echo) = machine.frameReceived(Self.masked(.connectionClose, [0x0B, 0xB8] + Array("bye".utf8))) else {
+            Issue.record("echo")
+            return
+        }
+        #expect(echo == WebSocketClose(code: 3000))
+        let report = machine.socketClosed()
+        #expect(report == .some(WebSocketClose(code: 3000, reason: "bye")))
+    }
+
+    @Test
+    func pingsAndPongsAreCounted() {
+        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
+        let ping = machine.pingRequested()
+        #expect(ping)
+        guard case .reportPong = machine.frameReceived(Self.masked(.pong, [])) else {
+            Issue.record("pong")
+            return
+        }
+        guard case .sendPong(let payload) = machine.frameReceived(Self.masked(.ping, [9])) else {
+            Issue.record("ping")
+            return
+        }
+        #expect(Array(buffer: payload) == [9])
+        #expect(machine.pingsSent == 1)
+        #expect(machine.pongsReceived == 1)
+    }
+
+    @Test
+    func handlerOnAnEmbeddedChannel() throws {
+        let channel = EmbeddedChannel()
+        let stack = NativeStack()
+        let identity = ConnectionIdentity.glasses(userId: "u", stack: .native, remoteAddress: "embedded")
+        let recorded = LockedBox<[String]>([])
+        final class Sink: WebSocketEventSink {
+            let recorded: LockedBox<[String]>
+            init(_ recorded: LockedBox<[String]>) { self.recorded = recorded }
+            func textReceived(_ text: ByteBuffer) { self.recorded.withLockedValue { $0.append("text \(String(buffer: text))") } }
+            func binaryReceived(_ data: ByteBuffer) { self.recorded.withLockedValue { $0.append("binary \(data.readableBytes)") } }
+            func pongReceived() { self.recorded.withLockedValue { $0.append("pong") } }
+            func connectionClosed(code: UInt16?, reason: String?) {
+                self.recorded.withLockedValue { $0.append("closed \(code.map(String.init) ?? "-") \(reason ?? "-")") }
+            }
+        }
+        let connection = LockedBox<(any Connection)?>(nil)
+        try stack.install(on: channel, identity: identity, configuration: .test) { opened in
+            connection.withLockedValue { $0 = opened }
+            return Sink(recorded)
+        }
+        try channel.writeInbound(Self.masked(.text, Array("hi".utf8)))
+        try channel.writeInbound(Self.masked(.ping, [5]))
+        let pong = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(pong.opcode == .pong && Array(buffer: pong.data) == [5])
+
+        let opened = try #require(connection.withLockedValue { $0 })
+        #expect(opened.sendText(ByteBuffer(string: "out")) == .accepted)
+        let out = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(out.opcode == .text && String(buffer: out.data) == "out" && out.fin && out.maskKey == nil)
+
+        opened.close(code: 1000, reason: "App stopped")
+        let close = try #require(try channel.readOutbound(as: WebSocketFrame.self))
+        #expect(close.opcode == .connectionClose)
+        #expect(Array(buffer: close.data) == [0x03, 0xE8] + Array("App stopped".utf8))
+        try channel.writeInbound(Self.masked(.connectionClose, [0x03, 0xE8]))
+        #expect(!channel.isActive)
+        #expect(recorded.withLockedValue { $0 } == ["text hi", "closed 1000 App stopped"])
+    }
+}

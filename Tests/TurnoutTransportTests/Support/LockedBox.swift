@@ -1,0 +1,66 @@
+import Synchronization
+
+/// A copyable, Sendable box around a `Mutex`, for test helpers.
+final class LockedBox<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) {
+        self.mutex = Mutex(value)
+    }
+
+    func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        try self.mutex.withLock { try body(&$0) }
+    }
+}
+
+/// An unbounded single-consumer queue of events: producers `yield` from any thread, the test
+/// awaits `next()`.
+final class EventQueue<Element: Sendable>: Sendable {
+    private struct State {
+        var buffer: [Element] = []
+        var head = 0
+        var waiter: CheckedContinuation<Element?, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    func yield(_ element: Element) {
+        let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.buffer.append(element)
+            return nil
+        }
+        waiter?.resume(returning: element)
+    }
+
+    func finish() {
+        let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// The next element, or `nil` once finished and drained.
+    func next() async -> Element? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+            let immediate = self.state.withLock { state -> Element?? in
+                if state.head < state.buffer.count {
+                    defer { state.head += 1 }
+                    return .some(state.buffer[state.head])
+                }
+                if state.finished { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import NIOCore
+import NIOPosix
+
+/// A WebSocket client that sends crafted bytes and records every frame it receives.
+///
+/// It performs the HTTP upgrade itself, then parses server frames (recording the RSV bits, mask
+/// bit, opcode and payload as they are on the wire) until the TCP connection closes. By default it
+/// answers a close frame from the server with a masked close frame of the same code, as a
+/// well-behaved client would.
+final class RawWebSocketClient: Sendable {
+    /// One frame as it arrived from the server.
+    struct Frame: Hashable, Sendable, CustomStringConvertible {
+        var fin: Bool
+        var rsv: UInt8
+        var masked: Bool
+        var opcode: UInt8
+        var payload: [UInt8]
+
+        var closeCode: UInt16? {
+            guard self.opcode == 8, self.payload.count >= 2 else { return nil }
+            return UInt16(self.payload[0]) << 8 | UInt16(self.payload[1])
+        }
+
+        var closeReason: String {
+            String(decoding: self.payload.dropFirst(2), as: UTF8.self)
+        }
+
+        var text: String { String(decoding: self.payload, as: UTF8.self) }
+
+        var description: String {
+            let body = self.opcode == 8 ? "close(\(self.closeCode.map(String.init) ?? "-"), \"\(self.closeReason)\")" : "\(self.payload.count) bytes"
+            return "frame(op \(self.opcode)\(self.fin ? "" : " !fin")\(self.rsv != 0 ? " rsv" : "")\(self.masked ? " masked" : ""): \(body))"
+        }
+    }
+
+    /// What the client saw, in order.
+    enum Event: Hashable, Sendable, CustomStringConvertible {
+        case frame(Frame)
+        /// The TCP connection closed.
+        case closed
+
+        var description: String {
+            switch self {
+            case .frame(let frame): frame.description
+            case .closed: "closed"
+            }
+        }
+
+        /// A final server frame: unmasked, no RSV bits.
+        static func server(_ opcode: UInt8, _ payload: [UInt8]) -> Event {
+            .frame(Frame(fin: true, rsv: 0, masked: false, opcode: opcode, payload: payload))
+        }
+
+        static func text(_ text: String) -> Event { .server(1, Array(text.utf8)) }
+        static func binary(_ bytes: [UInt8]) -> Event { .server(2, bytes) }
+        static func pong(_ bytes: [UInt8]) -> Event { .server(10, bytes) }
+        static let ping = Event.server(9, [])
+
+        /// A close frame with code and reason; `nil` code for an empty close frame.
+        static func close(_ code: UInt16?, _ reason: String = "") -> Event {
+            guard let code else { return .server(8, []) }
+            return .server(8, [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8))
+        }
+    }
+
+    let channel: any Channel
+    private let events: EventQueue<Event>
+
+    private init(channel: any Channel, events: EventQueue<Event>) {
+        self.channel = channel
+        self.events = events
+    }
+
+    /// Connects to `127.0.0.1:port`, upgrades `path` and returns once the server answered 101.
+    static func connect(
+        port: Int,
+        path: String = "/",
+        answerClose: Bool = true,
+        receiveBufferSize: Int? = nil,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RawWebSocketClient {
+        let events = EventQueue<Event>()
+        let upgraded = group.next().makePromise(of: Void.self)
+        var bootstrap = ClientBootstrap(group: group)
+        if let receiveBufferSize {
+            bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: .init(receiveBufferSize))
+        }
+        let channel = try await bootstrap.channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    RawClientHandler(events: events, upgraded: upgraded, answerClose: answerClose)
+                )
+            }
+        }.connect(host: "127.0.0.1", port: port).get()
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        try await upgraded.futureResult.get()
+        return RawWebSocketClient(channel: channel, events: events)
+    }
+
+    /// Writes raw bytes.
+    func write(_ bytes: [UInt8]) async throws {
+        try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+
+    /// Writes one frame (masked with a fixed key unless `masked` is false).
+    func send(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, masked: Bool = true) async throws {
+        try await self.write(Self.encode(opcode: opcode, payload, fin: fin, rsv: rsv, masked: masked))
+    }
+
+    func sendText(_ text: String, fin: Bool = true) async throws { try await self.send(opcode: 1, Array(text.utf8), fin: fin) }
+    func sendBinary(_ bytes: [UInt8], fin: Bool = true) async throws { try await self.send(opcode: 2, bytes, fin: fin) }
+
+    /// Sends a close frame with this code (and reason).
+    func sendClose(_ code: UInt16, _ reason: String = "") async throws {
+        try await self.send(opcode: 8, [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8))
+    }
+
+    /// Stops (`false`) or resumes reading from the socket.
+    func setAutoRead(_ on: Bool) async throws {
+        try await self.channel.setOption(.autoRead, value: on).get()
+        if on { self.channel.read() }
+    }
+
+    /// The next event; `.closed` forever after the connection closed.
+    func next() async -> Event {
+        await self.events.next() ?? .closed
+    }
+
+    /// Every event up to and including the TCP close.
+    func transcript() async -> [Event] {
+        var events: [Event] = []
+        while true {
+            let event = await self.next()
+            events.append(event)
+            if event == .closed { return events }
+        }
+    }
+
+    func close() async {
+        try? await self.channel.close()
+    }
+
+    static func encode(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, masked: Bool = true) -> [UInt8] {
+        var bytes: [UInt8] = [(fin ? 0x80 : 0) | (rsv << 4) | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
+        switch payload.count {
+        case 0..<126:
+            bytes.append(maskBit | UInt8(payload.count))
+        case 126...0xFFFF:
+            bytes.append(maskBit | 126)
+            bytes += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        default:
+            bytes.append(maskBit | 127)
+            bytes += (0..<8).reversed().map { UInt8((UInt64(payload.count) >> (UInt64($0) * 8)) & 0xFF) }
+        }
+        guard masked else { return bytes + payload }
+        let key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        bytes += key
+        bytes += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+        return bytes
+    }
+}
+
+/// Parses the 101 response, then server frames; yields them to the client's stream.
+private final class RawClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let events: EventQueue<RawWebSocketClient.Event>
+    private let upgraded: EventLoopPromise<Void>
+    private let answerClose: Bool
+    private var buffer = ByteBuffer()
+    private var handshakeDone = false
+
+    init(events: EventQueue<RawWebSocketClient.Event>, upgraded: EventLoopPromise<Void>, answerClose: Bool) {
+        self.events = events
+        self.upgraded = upgraded
+        self.answerClose = answerClose
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = Self.unwrapInboundIn(data)
+        self.buffer.writeBuffer(&bytes)
+        if !self.handshakeDone {
+            let view = self.buffer.readableBytesView
+            guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            let head = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
+            self.buffer.moveReaderIndex(to: end.upperBound)
+            guard head.hasPrefix("HTTP/1.1 101") else {
+                self.upgraded.fail(ChannelError.inappropriateOperationForState)
+                context.close(promise: nil)
+                return
+            }
+            self.handshakeDone = true
+            self.upgraded.succeed()
+        }
+        while let frame = self.parseFrame() {
+            self.events.yield(.frame(frame))
+            if frame.opcode == 8, self.answerClose {
+                let code = Array(frame.payload.prefix(2))
+                let reply = RawWebSocketClient.encode(opcode: 8, code)
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(bytes: reply)), promise: nil)
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.upgraded.fail(ChannelError.eof)
+        self.events.yield(.closed)
+        self.events.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func parseFrame() -> RawWebSocketClient.Frame? {
+        var copy = self.buffer
+        guard let b0 = copy.readInteger(as: UInt8.self), let b1 = copy.readInteger(as: UInt8.self) else { return nil }
+        var length = Int(b1 & 0x7F)
+        if length == 126 {
+            guard let l = copy.readInteger(as: UInt16.self) else { return nil }
+            length = Int(l)
+        } else if length == 127 {
+            guard let l = copy.readInteger(as: UInt64.self) else { return nil }
+            length = Int(l)
+        }
+        let masked = b1 & 0x80 != 0
+        var key: [UInt8] = []
+        if masked {
+            guard let k = copy.readBytes(length: 4) else { return nil }
+            key = k
+        }
+        guard var payload = copy.readBytes(length: length) else { return nil }
+        if masked { payload = payload.enumerated().map { $0.element ^ key[$0.offset % 4] } }
+        self.buffer = copy
+        self.buffer.discardReadBytes()
+        return .init(fin: b0 & 0x80 != 0, rsv: (b0 >> 4) & 0x7, masked: masked, opcode: b0 & 0x0F, payload: payload)
+    }
+}
