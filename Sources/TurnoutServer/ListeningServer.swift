@@ -12,7 +12,7 @@ import Synchronization
 final class ListeningServer: Service, Sendable {
     private let name: String
     private let channel: any Channel
-    private let quiescing: NIOLoopBound<ServerQuiescingHelper>
+    private let quiescing: ServerQuiescingHelper
     private let drainTimeout: Duration
     private let logger: Logger
     private let drained: EventLoopPromise<Void>
@@ -22,7 +22,7 @@ final class ListeningServer: Service, Sendable {
     init(name: String, channel: any Channel, quiescing: ServerQuiescingHelper, drainTimeout: Duration, logger: Logger) {
         self.name = name
         self.channel = channel
-        self.quiescing = NIOLoopBound(quiescing, eventLoop: channel.eventLoop)
+        self.quiescing = quiescing
         self.drainTimeout = drainTimeout
         self.logger = logger
         self.drained = channel.eventLoop.makePromise(of: Void.self)
@@ -60,8 +60,6 @@ final class ListeningServer: Service, Sendable {
         }
         guard first else { return }
         logger.info("stopped accepting; closing open connections", metadata: ["server": "\(name)"])
-        channel.eventLoop.execute { [quiescing, drained] in
-            quiescing.value.initiateShutdown(promise: drained)
-        }
+        quiescing.initiateShutdown(promise: drained)
     }
 }

@@ -79,15 +79,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard let authority = try? await TokenAuthority(secret: secret),
             let token = try? await authority.glassesToken(email: "dev@localhost")
         else { return }
-        print(
-            """
+        let banner = """
             turnout --dev: a random JWT secret is in use, so only tokens minted by this process work.
             glasses token for dev@localhost:
               \(token)
             connect:  ws://127.0.0.1:\(port)/glasses-ws?token=\(token)
             admin:    http://127.0.0.1:\(adminPort)/admin/connections
+
             """
-        )
+        // stdout is a pipe under most supervisors; write through so the token shows at once.
+        FileHandle.standardOutput.write(Data(banner.utf8))
     }
 }
 
