@@ -122,6 +122,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers shared by the transport and server tests: a raw WebSocket client, event queues.
+        .target(
+            name: "TurnoutTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TurnoutTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TurnoutConfigFileTests",
             dependencies: [
@@ -158,6 +168,7 @@ let package = Package(
             name: "TurnoutTransportTests",
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
+                .byName(name: "TurnoutTestSupport"),
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
                 .byName(name: "TurnoutTransport"),
@@ -176,6 +187,7 @@ let package = Package(
             name: "TurnoutServerTests",
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
+                .byName(name: "TurnoutTestSupport"),
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
                 .byName(name: "TurnoutServer"),

@@ -1,3 +1,4 @@
+import TurnoutTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket

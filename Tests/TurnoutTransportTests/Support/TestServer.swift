@@ -1,3 +1,4 @@
+import TurnoutTestSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix

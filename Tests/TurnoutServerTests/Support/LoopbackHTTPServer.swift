@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import TurnoutTestSupport
 
 /// A tiny HTTP server on 127.0.0.1, port 0, that records requests and answers from a script.
 ///
@@ -30,6 +31,7 @@ final class LoopbackHTTPServer: Sendable {
 
     private let state = Mutex(State())
     private let channel: any Channel
+    private let arrivals = EventQueue<Request>()
 
     /// The bound port.
     let port: Int
@@ -64,6 +66,11 @@ final class LoopbackHTTPServer: Sendable {
         self.state.withLock { $0.requests }
     }
 
+    /// Waits for the next request to arrive (each request is returned once).
+    func nextRequest() async -> Request? {
+        await self.arrivals.next()
+    }
+
     /// The base URL, such as `http://127.0.0.1:54321`.
     var baseURL: String { "http://127.0.0.1:\(self.port)" }
 
@@ -73,10 +80,12 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     fileprivate func record(_ request: Request) -> Behaviour {
-        self.state.withLock { state in
+        let behaviour = self.state.withLock { state in
             state.requests.append(request)
-            return state.script.isEmpty ? .status(200) : state.script.removeFirst()
+            return state.script.isEmpty ? Behaviour.status(200) : state.script.removeFirst()
         }
+        self.arrivals.yield(request)
+        return behaviour
     }
 
     private final class Handler: ChannelInboundHandler {

@@ -1,21 +1,21 @@
 import Synchronization
 
 /// A copyable, Sendable box around a `Mutex`, for test helpers.
-final class LockedBox<Value: Sendable>: Sendable {
+package final class LockedBox<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         self.mutex = Mutex(value)
     }
 
-    func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    package func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         try self.mutex.withLock { try body(&$0) }
     }
 }
 
 /// An unbounded single-consumer queue of events: producers `yield` from any thread, the test
 /// awaits `next()`.
-final class EventQueue<Element: Sendable>: Sendable {
+package final class EventQueue<Element: Sendable>: Sendable {
     private struct State {
         var buffer: [Element] = []
         var head = 0
@@ -25,9 +25,9 @@ final class EventQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
-    func yield(_ element: Element) {
+    package func yield(_ element: Element) {
         let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -39,7 +39,7 @@ final class EventQueue<Element: Sendable>: Sendable {
         waiter?.resume(returning: element)
     }
 
-    func finish() {
+    package func finish() {
         let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
             state.finished = true
             defer { state.waiter = nil }
@@ -49,7 +49,7 @@ final class EventQueue<Element: Sendable>: Sendable {
     }
 
     /// The next element, or `nil` once finished and drained.
-    func next() async -> Element? {
+    package func next() async -> Element? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
             let immediate = self.state.withLock { state -> Element?? in
                 if state.head < state.buffer.count {

@@ -1,0 +1,161 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import TurnoutCore
+import TurnoutFlags
+import TurnoutServer
+import TurnoutTestSupport
+import TurnoutTransport
+
+/// A whole Turnout server on 127.0.0.1 (ports 0), with its own flags.yaml and apps.yaml in a
+/// temporary directory and a loopback app server that receives its webhooks.
+struct TestServer: Sendable {
+    static let secret = "end-to-end-test-secret-0123456789abcdef-0123456789abcdef"
+    /// The API key of `com.example.notes` in the generated apps.yaml.
+    static let apiKey = "notes-dev-key"
+    static let apiKeySha256 = "97a51e935cd8104c2dcd498b7d2eff122f0c81845d9bb26bc6741d3e78edb320"
+
+    let running: TurnoutApplication.Running
+    let application: TurnoutApplication
+    let directory: URL
+    let appServer: LoopbackHTTPServer
+    let authority: TokenAuthority
+    let httpClient: HTTPClient
+
+    var port: Int { running.publicPort }
+    var flagsPath: String { directory.appendingPathComponent("flags.yaml").path }
+
+    /// flags.yaml that puts every user on `stack`.
+    static func flags(allOn stack: Stack) -> String {
+        "version: 1\nflags:\n  native-transport:\n    percentage: \(stack == .native ? 100 : 0)\n"
+    }
+
+    /// A glasses connection for `email` (answering the heartbeat's pings unless told otherwise).
+    func connectGlasses(_ email: String, answerPings: Bool = true, livekit: Bool = false) async throws -> RawWebSocketClient {
+        let token = try await authority.glassesToken(email: email)
+        return try await RawWebSocketClient.connect(
+            port: port,
+            path: "/glasses-ws\(livekit ? "?livekit=true" : "")",
+            headers: [("Authorization", "Bearer \(token)")],
+            answerPings: answerPings
+        )
+    }
+
+    /// A legacy app connection to the URL a webhook carried (so the app joins its user's stack).
+    func connectApp(url: String) async throws -> RawWebSocketClient {
+        guard let components = URLComponents(string: url), let path = components.percentEncodedPath.isEmpty ? nil : components.percentEncodedPath
+        else { throw TestServerError.badURL(url) }
+        let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
+        return try await RawWebSocketClient.connect(port: port, path: path + query, answerPings: true)
+    }
+
+    /// `GET` on the admin port: status and body.
+    func admin(_ pathAndQuery: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.adminPort)\(pathAndQuery)")
+        request.method = .GET
+        let response = try await httpClient.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// Replaces flags.yaml by writing a temporary file and renaming it into place, as editors do.
+    func writeFlags(_ text: String) throws {
+        let temporary = directory.appendingPathComponent(".flags.yaml.tmp")
+        try Data(text.utf8).write(to: temporary)
+        guard rename(temporary.path, flagsPath) == 0 else { throw TestServerError.renameFailed }
+    }
+}
+
+enum TestServerError: Error {
+    case badURL(String)
+    case renameFailed
+    case didNotStart
+}
+
+/// Runs `body` against a fresh server, then shuts it down gracefully, whatever happens.
+///
+/// - Parameters:
+///   - flags: The initial flags.yaml.
+///   - core: The core's timings; heartbeat off by default so transcripts hold no pings.
+func withTestServer(
+    flags: String,
+    core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
+    drainTimeout: Duration = .seconds(5),
+    _ body: @Sendable (TestServer) async throws -> Void
+) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnout-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let group = MultiThreadedEventLoopGroup.singleton
+    let appServer = try await LoopbackHTTPServer.start(on: group)
+    let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
+    try Data(flags.utf8).write(to: directory.appendingPathComponent("flags.yaml"))
+    let apps = """
+        version: 1
+        apps:
+          - packageName: com.example.notes
+            name: Notes
+            publicUrl: \(appServer.baseURL)
+            apiKeySha256: \(TestServer.apiKeySha256)
+
+        """
+    try Data(apps.utf8).write(to: directory.appendingPathComponent("apps.yaml"))
+
+    var logger = Logger(label: "e2e")
+    logger.logLevel = .critical
+    let configuration = TurnoutConfiguration(
+        host: "127.0.0.1",
+        port: 0,
+        adminHost: "127.0.0.1",
+        adminPort: 0,
+        flagsPath: directory.appendingPathComponent("flags.yaml").path,
+        appsPath: directory.appendingPathComponent("apps.yaml").path,
+        echo: true,
+        drainTimeout: drainTimeout,
+        jwtSecret: TestServer.secret,
+        core: core,
+        eventLoopThreads: 2
+    )
+    let application = TurnoutApplication(
+        configuration: configuration,
+        stacks: TransportStacks(compat: CompatStack(), native: NativeStack()),
+        echo: { EchoResponder(connection: $0) },
+        handlesSignals: false,
+        logger: logger
+    )
+    let authority = try await TokenAuthority(secret: TestServer.secret)
+    let started = EventQueue<TurnoutApplication.Running>()
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            defer { started.finish() }
+            try await application.run { started.yield($0) }
+        }
+        guard let running = await started.next() else {
+            try await tasks.next()
+            throw TestServerError.didNotStart
+        }
+        let server = TestServer(
+            running: running,
+            application: application,
+            directory: directory,
+            appServer: appServer,
+            authority: authority,
+            httpClient: httpClient
+        )
+        do {
+            try await body(server)
+        } catch {
+            application.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            try? await httpClient.shutdown()
+            try? await appServer.close()
+            throw error
+        }
+        application.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+    try await httpClient.shutdown()
+    try await appServer.close()
+}
