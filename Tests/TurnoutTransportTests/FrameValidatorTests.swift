@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
 import Testing
+
 @testable import TurnoutTransport
 
 /// The shared RFC 6455 checks and the incremental UTF-8 validator, alone.
@@ -13,16 +14,18 @@ struct FrameValidatorTests {
         return WebSocketFrame(fin: fin, opcode: opcode, maskKey: key, data: data)
     }
 
-    @Test(arguments: [
-        ([0x41], true),
-        ([0xC3, 0xA9], true),
-        ([0xF0, 0x9F, 0x98, 0x80], true),
-        ([0xC0, 0x80], false),  // overlong
-        ([0xED, 0xA0, 0x80], false),  // surrogate
-        ([0xF4, 0x90, 0x80, 0x80], false),  // above U+10FFFF
-        ([0xFF], false),
-        ([0xE0, 0x9F, 0x80], false),  // overlong 3-byte
-    ] as [([UInt8], Bool)])
+    @Test(
+        arguments: [
+            ([0x41], true),
+            ([0xC3, 0xA9], true),
+            ([0xF0, 0x9F, 0x98, 0x80], true),
+            ([0xC0, 0x80], false),  // overlong
+            ([0xED, 0xA0, 0x80], false),  // surrogate
+            ([0xF4, 0x90, 0x80, 0x80], false),  // above U+10FFFF
+            ([0xFF], false),
+            ([0xE0, 0x9F, 0x80], false),  // overlong 3-byte
+        ] as [([UInt8], Bool)]
+    )
     func utf8(_ bytes: [UInt8], _ valid: Bool) {
         var validator = IncrementalUTF8Validator()
         let fed = bytes.withUnsafeBytes { validator.feed($0) }

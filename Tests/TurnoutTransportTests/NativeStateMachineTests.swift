@@ -4,6 +4,7 @@ import NIOEmbedded
 import NIOWebSocket
 import Testing
 import TurnoutCore
+
 @testable import TurnoutTransport
 
 /// The native state machine alone, then the native handler on an `EmbeddedChannel`.
@@ -62,7 +63,8 @@ struct NativeStateMachineTests {
     @Test
     func peerCloseIsEchoedAndReported() {
         var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        guard case .echoCloseThenCloseChannel(let echo) = machine.frameReceived(Self.masked(.connectionClose, [0x0B, 0xB8] + Array("bye".utf8))) else {
+        guard case .echoCloseThenCloseChannel(let echo) = machine.frameReceived(Self.masked(.connectionClose, [0x0B, 0xB8] + Array("bye".utf8)))
+        else {
             Issue.record("echo")
             return
         }

@@ -107,7 +107,8 @@ struct StackLifecycleTests {
         try await withTestServer(stack, configuration: .init(closeHandshakeTimeout: .milliseconds(200)), echo: false) { server in
             let (client, side) = try await server.connect()
             for index in 0..<500 {
-                let result = index.isMultiple(of: 2)
+                let result =
+                    index.isMultiple(of: 2)
                     ? side.sink.connection.sendText(ByteBuffer(string: "t\(index)"))
                     : side.sink.connection.sendBinary(ByteBuffer(bytes: [UInt8(index & 0xFF)]))
                 #expect(result == .accepted)

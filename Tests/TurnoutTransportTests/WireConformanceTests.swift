@@ -49,14 +49,22 @@ struct WireScenario: Sendable, CustomTestStringConvertible {
             send: [frame(2, [1, 2], fin: false), frame(0, [3]), clientClose],
             expected: [.binary([1, 2, 3])] + closeEcho
         ),
-        .init(name: "ping is answered with the same payload", send: [frame(9, Array("abc".utf8)), clientClose], expected: [.pong(Array("abc".utf8))] + closeEcho),
+        .init(
+            name: "ping is answered with the same payload",
+            send: [frame(9, Array("abc".utf8)), clientClose],
+            expected: [.pong(Array("abc".utf8))] + closeEcho
+        ),
         .init(
             name: "ping between fragments",
             send: [text("a", fin: false), frame(9, [7]), frame(0, Array("b".utf8)), clientClose],
             expected: [.pong([7]), .text("ab")] + closeEcho
         ),
         .init(name: "unsolicited pong is ignored", send: [frame(10, [1]), clientClose], expected: closeEcho),
-        .init(name: "message at the size limit", send: [frame(2, Array(repeating: 7, count: 1024)), clientClose], expected: [.binary(Array(repeating: 7, count: 1024))] + closeEcho),
+        .init(
+            name: "message at the size limit",
+            send: [frame(2, Array(repeating: 7, count: 1024)), clientClose],
+            expected: [.binary(Array(repeating: 7, count: 1024))] + closeEcho
+        ),
         // Closing handshakes started by the client.
         .init(name: "close with reason echoes the code", send: [close(3000, Array("bye".utf8))], expected: [.close(3000), .closed]),
         .init(name: "empty close is echoed empty", send: [frame(8, [])], expected: [.close(nil), .closed]),
@@ -81,7 +89,11 @@ struct WireScenario: Sendable, CustomTestStringConvertible {
         .init(name: "one-byte close payload", send: [frame(8, [3])], expected: [.close(1002, "Invalid close frame"), .closed]),
         // NIO's decoder rejects these; both stacks map its error the same way.
         .init(name: "fragmented ping", send: [frame(9, [1], fin: false)], expected: [.close(1002, "Fragmented control frame"), .closed]),
-        .init(name: "ping over 125 bytes", send: [frame(9, Array(repeating: 1, count: 126))], expected: [.close(1002, "Control frame too long"), .closed]),
+        .init(
+            name: "ping over 125 bytes",
+            send: [frame(9, Array(repeating: 1, count: 126))],
+            expected: [.close(1002, "Control frame too long"), .closed]
+        ),
         // Invalid UTF-8: 1007, at the first bad fragment.
         .init(name: "invalid UTF-8 text", send: [frame(1, invalidUTF8)], expected: [.close(1007, "Invalid UTF-8"), .closed]),
         .init(
@@ -97,7 +109,11 @@ struct WireScenario: Sendable, CustomTestStringConvertible {
         .init(name: "surrogate code point", send: [frame(1, [0xED, 0xA0, 0x80])], expected: [.close(1007, "Invalid UTF-8"), .closed]),
         .init(name: "close reason not UTF-8", send: [close(1000, [0xFF])], expected: [.close(1007, "Invalid UTF-8 in close reason"), .closed]),
         // Size: 1009.
-        .init(name: "frame over the limit", send: [frame(2, Array(repeating: 1, count: 1025))], expected: [.close(1009, "Message too big"), .closed]),
+        .init(
+            name: "frame over the limit",
+            send: [frame(2, Array(repeating: 1, count: 1025))],
+            expected: [.close(1009, "Message too big"), .closed]
+        ),
         .init(
             name: "fragments over the limit",
             send: [frame(2, Array(repeating: 1, count: 600), fin: false), frame(0, Array(repeating: 1, count: 600))],
@@ -151,7 +167,8 @@ struct WireConformanceTests {
             let (client, _) = try await server.connect()
             var bytes: [UInt8] = []
             for index in 0..<300 {
-                bytes += index.isMultiple(of: 3)
+                bytes +=
+                    index.isMultiple(of: 3)
                     ? RawWebSocketClient.encode(opcode: 2, [UInt8(index & 0xFF)])
                     : RawWebSocketClient.encode(opcode: 1, Array("m\(index)".utf8))
             }

@@ -19,9 +19,10 @@ import WebSocketKit
 ///    frame (binary fragments still go to websocket-kit's `NIOWebSocketFrameAggregator`).
 /// 4. On a decoder or aggregator error websocket-kit sends a close without reason (1011 for
 ///    other errors) and keeps going. → errors stop here and map to the same close as native.
-/// 5. After websocket-kit has answered nothing yet, it keeps answering pings and sending messages
-///    after a close was sent. → once closing, inbound frames other than close are discarded and
-///    outbound frames are dropped.
+/// 5. websocket-kit keeps answering pings and sending messages after a close frame was sent.
+///    → once closing, inbound frames other than close are discarded and outbound frames dropped.
+///    (Its aggregator's own errors, such as a continuation without a message, would become a
+///    1011; the validator rejects those frames first, with 1002, as native does.)
 /// 6. websocket-kit has no backpressure. → ``WebSocketStackConnection`` applies the native policy,
 ///    fed by this handler's `channelWritabilityChanged`; shutdown (`ChannelShouldQuiesceEvent`)
 ///    closes with 1001 `Server shutting down`.

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOWebSocket
 import Testing
 import TurnoutCore
+
 @testable import TurnoutTransport
 
 /// The stack a parameterized test runs on.
