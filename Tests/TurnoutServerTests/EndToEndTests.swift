@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TurnoutCore
 import TurnoutFlags
+import TurnoutServer
 import TurnoutTestSupport
 
 /// Every protocol.md scenario over real sockets, once per stack. Each test runs its scenario on
@@ -175,5 +176,68 @@ struct EndToEndTests {
         Transcript.normalise(body).replacingOccurrences(of: #"127\.0\.0\.1:[0-9]+"#, with: "<server>", options: .regularExpression)
     }
 
-    static let expected: [Scenario: [String]] = [:]
+    static let expected: [Scenario: [String]] = [
+        .ack: [
+            #"glasses ← text {"type":"connection_ack","sessionId":"ack@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"connection_ack","sessionId":"ack@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← close 1000 "#,
+            #"glasses ← tcp closed"#,
+        ],
+        .appLifecycle: [
+            #"glasses ← text {"type":"connection_ack","sessionId":"alice-smith@example.com","timestamp":"<ts>"}"#,
+            #"-- start_app"#,
+            #"-- webhook {"type":"session_request","sessionId":"alice-smith@example.com-com.example.notes","userId":"alice-smith@example.com","timestamp":"<ts>","augmentOSWebsocketUrl":"ws://<server>/app-ws?userId=alice-smith%40example.com","mentraOSWebsocketUrl":"ws://<server>/app-ws?userId=alice-smith%40example.com"}"#,
+            #"app ← text {"type":"tpa_connection_ack","sessionId":"alice-smith@example.com-com.example.notes","settings":[],"mentraosSettings":{},"augmentosSettings":{},"capabilities":null,"timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"app_state_change","sessionId":"alice-smith@example.com","timestamp":"<ts>"}"#,
+            #"-- subscriptions"#,
+            #"glasses ← text {"type":"app_state_change","sessionId":"alice-smith@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"microphone_state_change","sessionId":"alice-smith@example.com","isMicrophoneEnabled":true,"requiredData":["pcm"],"bypassVad":false,"timestamp":"<ts>"}"#,
+            #"-- routing"#,
+            #"app ← text {"type":"data_stream","sessionId":"alice-smith@example.com-com.example.notes","streamType":"button_press","data":{"type":"button_press","buttonId":"main","pressType":"short","timestamp":"<ts>"},"timestamp":"<ts>"}"#,
+            #"app ← text {"type":"data_stream","sessionId":"alice-smith@example.com-com.example.notes","streamType":"transcription:en-US","data":{"type":"transcription","text":"hello","isFinal":true,"transcribeLanguage":"en-US","startTime":0,"endTime":500,"speakerId":"0","provider":"local"},"timestamp":"<ts>"}"#,
+            #"app ← text {"type":"data_stream","sessionId":"alice-smith@example.com-com.example.notes","streamType":"location_update","data":{"type":"location_update","lat":52.5,"lng":13.4},"timestamp":"<ts>"}"#,
+            #"-- audio"#,
+            #"app ← binary 640 bytes 0,1,2,3"#,
+            #"app ← binary 4 bytes 138,7,8,9"#,
+            #"-- display"#,
+            #"glasses ← text {"type":"display_event","packageName":"com.example.notes","view":"main","layout":{"layoutType":"text_wall","text":"Hi"},"durationMs":2000,"timestamp":"<ts>"}"#,
+            #"-- stop"#,
+            #"app ← text {"type":"app_stopped","timestamp":"<ts>"}"#,
+            #"app ← close 1000 App stopped"#,
+            #"app ← tcp closed"#,
+            #"glasses ← text {"type":"app_state_change","sessionId":"alice-smith@example.com","timestamp":"<ts>"}"#,
+            #"-- webhook {"type":"stop_request","sessionId":"alice-smith@example.com-com.example.notes","userId":"alice-smith@example.com","reason":"user_disabled","timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"microphone_state_change","sessionId":"alice-smith@example.com","isMicrophoneEnabled":false,"requiredData":[],"bypassVad":false,"timestamp":"<ts>"}"#,
+            #"glasses ← close 1000 "#,
+            #"glasses ← tcp closed"#,
+        ],
+        .graceReconnect: [
+            #"glasses ← text {"type":"connection_ack","sessionId":"grace@example.com","timestamp":"<ts>"}"#,
+            #"-- start_app"#,
+            #"-- webhook {"type":"session_request","sessionId":"grace@example.com-com.example.notes","userId":"grace@example.com","timestamp":"<ts>","augmentOSWebsocketUrl":"ws://<server>/app-ws?userId=grace%40example.com","mentraOSWebsocketUrl":"ws://<server>/app-ws?userId=grace%40example.com"}"#,
+            #"app ← text {"type":"tpa_connection_ack","sessionId":"grace@example.com-com.example.notes","settings":[],"mentraosSettings":{},"augmentosSettings":{},"capabilities":null,"timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"app_state_change","sessionId":"grace@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← text {"type":"app_state_change","sessionId":"grace@example.com","timestamp":"<ts>"}"#,
+            #"-- glasses drop; the app stays"#,
+            #"glasses ← close 1001 "#,
+            #"glasses ← tcp closed"#,
+            #"-- glasses back within the grace"#,
+            #"glasses ← text {"type":"connection_ack","sessionId":"grace@example.com","timestamp":"<ts>"}"#,
+            #"app ← text {"type":"data_stream","sessionId":"grace@example.com-com.example.notes","streamType":"button_press","data":{"type":"button_press","buttonId":"main","pressType":"long"},"timestamp":"<ts>"}"#,
+            #"glasses ← close 1000 "#,
+            #"glasses ← tcp closed"#,
+            #"app ← close 1000 "#,
+            #"app ← tcp closed"#,
+        ],
+        .heartbeatTimeout: [
+            #"glasses ← text {"type":"connection_ack","sessionId":"silent@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← close 1001 Ping timeout - no pong received"#,
+            #"glasses ← tcp closed"#,
+        ],
+        .shutdown: [
+            #"glasses ← text {"type":"connection_ack","sessionId":"shutdown@example.com","timestamp":"<ts>"}"#,
+            #"glasses ← close 1001 Server shutting down"#,
+            #"glasses ← tcp closed"#,
+        ],
+    ]
 }
