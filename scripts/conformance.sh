@@ -53,7 +53,7 @@ if [ -z "$base_url" ]; then
     fi
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
     mkdir -p "$out"
-    "$turnout" serve --dev --echo --host 127.0.0.1 --port "$port" >"$out/server.log" 2>&1 &
+    "$turnout" serve --dev --echo --host 127.0.0.1 --port "$port" --admin-port 0 >"$out/server.log" 2>&1 &
     server_pid=$!
     # Wait (at most 60 s) until the port accepts connections.
     python3 - "$port" <<'PY'

@@ -26,27 +26,39 @@ struct BackpressureTests {
             let text = ByteBuffer(repeating: UInt8(ascii: "x"), count: 1024)
             let counters = try #require(server.backpressure)
 
-            // Fill the socket with audio until the stack starts dropping it (bounded).
-            let sentBeforeDrop = try await side.channel.eventLoop.submit { () -> Int in
-                for index in 0..<100_000 where connection.sendBinary(audio) == .dropped {
-                    return index
-                }
-                return -1
-            }.get()
-            #expect(sentBeforeDrop > 0)
-            #expect(counters.count(.audioDropped) == 1)
-            #expect(connection.sendBinary(audio) == .dropped)
-            #expect(counters.count(.audioDropped) == 2)
-
-            // Text is queued up to maxQueuedTextBytes (16 KiB in tests) ...
-            for _ in 0..<16 {
-                #expect(connection.sendText(text) == .queued)
+            // Everything below runs in one go on the event loop, so the socket cannot drain and
+            // become writable again between the steps.
+            struct Steps: Sendable {
+                var sentBeforeDrop = -1
+                var droppedAgain: SendResult = .accepted
+                var queued: [SendResult] = []
+                var overflow: SendResult = .accepted
+                var afterClose: SendResult = .accepted
             }
+            let steps = try await side.channel.eventLoop.submit { () -> Steps in
+                var steps = Steps()
+                // Fill the socket with audio until the stack starts dropping it (bounded).
+                for index in 0..<100_000 where connection.sendBinary(audio) == .dropped {
+                    steps.sentBeforeDrop = index
+                    break
+                }
+                steps.droppedAgain = connection.sendBinary(audio)
+                // Text is queued up to maxQueuedTextBytes (16 KiB in tests) ...
+                steps.queued = (0..<16).map { _ in connection.sendText(text) }
+                // ... and one byte more closes the connection.
+                steps.overflow = connection.sendText(ByteBuffer(string: "x"))
+                steps.afterClose = connection.sendText(text)
+                return steps
+            }.get()
+            let sentBeforeDrop = steps.sentBeforeDrop
+            #expect(sentBeforeDrop > 0)
+            #expect(steps.droppedAgain == .dropped)
+            #expect(counters.count(.audioDropped) == 2)
+            #expect(steps.queued == Array(repeating: .queued, count: 16))
             #expect(counters.count(.textQueued) == 16)
-            // ... and one byte more closes the connection.
-            #expect(connection.sendText(ByteBuffer(string: "x")) == .dropped)
+            #expect(steps.overflow == .dropped)
             #expect(counters.count(.slowConsumerClose) == 1)
-            #expect(connection.sendText(text) == .dropped)
+            #expect(steps.afterClose == .dropped)
 
             try await client.setAutoRead(true)
             let transcript = await client.transcript()
@@ -68,16 +80,18 @@ struct BackpressureTests {
             try await client.setAutoRead(false)
             let connection = side.sink.connection
             let audio = ByteBuffer(repeating: 1, count: 1024)
-            let sent = try await side.channel.eventLoop.submit { () -> Int in
+            // Fill and queue in one go on the event loop, so the socket cannot drain in between.
+            let (sent, queued) = try await side.channel.eventLoop.submit { () -> (Int, [SendResult]) in
+                var sent = -1
                 for index in 0..<100_000 where connection.sendBinary(audio) == .dropped {
-                    return index
+                    sent = index
+                    break
                 }
-                return -1
+                let queued = (0..<5).map { connection.sendText(ByteBuffer(string: "queued \($0)")) }
+                return (sent, queued)
             }.get()
             #expect(sent > 0)
-            for index in 0..<5 {
-                #expect(connection.sendText(ByteBuffer(string: "queued \(index)")) == .queued)
-            }
+            #expect(queued == Array(repeating: .queued, count: 5))
             try await client.setAutoRead(true)
             for _ in 0..<sent {
                 #expect(await client.next() == .binary(Array(repeating: 1, count: 1024)))

@@ -90,7 +90,8 @@ struct StackLifecycleTests {
 
     @Test(arguments: StackUnderTest.allCases)
     func framesAfterOurCloseAreNotDelivered(_ stack: StackUnderTest) async throws {
-        try await withTestServer(stack) { server in
+        // A long close-handshake timeout keeps the server waiting for our close, however slow the machine.
+        try await withTestServer(stack, configuration: BackpressureTests.configuration) { server in
             let (client, side) = try await server.connect(answerClose: false)
             side.sink.connection.close(code: 1000, reason: "App stopped")
             #expect(await client.next() == .close(1000, "App stopped"))

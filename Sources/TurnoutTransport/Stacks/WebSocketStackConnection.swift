@@ -45,6 +45,12 @@ final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connectio
         case message(ByteBuffer, WebSocketOpcode, queued: Bool)
         case ping
         case close(WebSocketClose)
+
+        /// Text that waits for writability: it must not bypass the queue.
+        var waitsForWritability: Bool {
+            if case .message(_, _, queued: true) = self { return true }
+            return false
+        }
     }
 
     private struct Outbound: Sendable {
@@ -58,7 +64,9 @@ final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connectio
 
         /// Appends an item and says how to get it written.
         mutating func append(_ item: Item, inEventLoop: Bool) -> Step {
-            if inEventLoop, self.pending.isEmpty, !self.draining {
+            // Queued text waits in `pending` even on the loop, so that it counts against the bound
+            // until it is written and a slow-consumer close can still discard it.
+            if inEventLoop, self.pending.isEmpty, !self.draining, !item.waitsForWritability {
                 return .writeNow(item)
             }
             self.pending.append(item)
