@@ -16,8 +16,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin turnout
 COPY --from=build /out/turnout /usr/local/bin/turnout
-COPY flags.yaml /etc/turnout/flags.yaml
+COPY flags.yaml apps.yaml /etc/turnout/
 ENV TURNOUT_FLAGS=/etc/turnout/flags.yaml \
+    TURNOUT_APPS=/etc/turnout/apps.yaml \
     TURNOUT_HOST=0.0.0.0 \
     TURNOUT_PORT=8002 \
     TURNOUT_ADMIN_HOST=0.0.0.0 \

@@ -9,7 +9,6 @@ struct ConnectionMetrics: Sendable {
     private let bytesReceived: Counter
     private let messagesSent: Counter
     private let bytesSent: Counter
-    private let backpressure: Counter
     private let handling: Timer
     private let active: Meter
 
@@ -20,7 +19,6 @@ struct ConnectionMetrics: Sendable {
         self.bytesReceived = Counter(label: "turnout_bytes_received_total", dimensions: dimensions)
         self.messagesSent = Counter(label: "turnout_messages_sent_total", dimensions: dimensions)
         self.bytesSent = Counter(label: "turnout_bytes_sent_total", dimensions: dimensions)
-        self.backpressure = Counter(label: "turnout_backpressure_events_total", dimensions: dimensions)
         self.handling = Timer(label: "turnout_message_handling_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
         self.active = Meter(label: "turnout_connections_active", dimensions: dimensions)
     }
@@ -42,12 +40,12 @@ struct ConnectionMetrics: Sendable {
         self.bytesReceived.increment(by: bytes)
     }
 
+    /// Counts a frame the connection took (accepted or queued); a dropped frame was never sent.
+    /// The stacks count the backpressure itself, by kind, in `turnout_backpressure_events_total`.
     func sent(bytes: Int, result: SendResult) {
+        guard result != .dropped else { return }
         self.messagesSent.increment()
         self.bytesSent.increment(by: bytes)
-        if result != .accepted {
-            self.backpressure.increment()
-        }
     }
 
     func handled(nanoseconds: Int64) {

@@ -1,8 +1,8 @@
 /// What a connection did with one outbound frame.
 ///
-/// Sends are fire-and-forget for the core: it never waits and never retries. It counts every
-/// result other than ``accepted`` as a backpressure event (`turnout_backpressure_events_total`)
-/// so that the stacks' behaviour under load can be compared.
+/// Sends are fire-and-forget for the core: it never waits and never retries. It counts accepted
+/// and queued frames as sent; the stacks count their backpressure events by kind
+/// (`turnout_backpressure_events_total{stack,kind}`) so the stacks' behaviour under load can be compared.
 package enum SendResult: String, Sendable, Hashable {
     /// The frame was handed to the socket (or its write buffer) and no limit was near.
     case accepted

@@ -53,9 +53,10 @@ struct TestServer: Sendable {
     }
 
     /// `GET` on the admin port: status and body.
-    func admin(_ pathAndQuery: String) async throws -> (status: Int, body: String) {
+    func admin(_ pathAndQuery: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.adminPort)\(pathAndQuery)")
         request.method = .GET
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         let response = try await httpClient.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
@@ -84,6 +85,7 @@ func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
     drainTimeout: Duration = .seconds(5),
+    configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnout-e2e-\(UUID().uuidString)")
@@ -106,7 +108,7 @@ func withTestServer(
 
     var logger = Logger(label: "e2e")
     logger.logLevel = .critical
-    let configuration = TurnoutConfiguration(
+    var configuration = TurnoutConfiguration(
         host: "127.0.0.1",
         port: 0,
         adminHost: "127.0.0.1",
@@ -119,6 +121,7 @@ func withTestServer(
         core: core,
         eventLoopThreads: 2
     )
+    configure(&configuration)
     let application = TurnoutApplication(
         configuration: configuration,
         stacks: TransportStacks(compat: CompatStack(), native: NativeStack()),

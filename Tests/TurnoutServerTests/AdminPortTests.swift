@@ -1,0 +1,71 @@
+import Logging
+import Testing
+import TurnoutCore
+import TurnoutFlags
+import TurnoutServer
+import TurnoutTransport
+
+@Suite("The admin port", .timeLimit(.minutes(1)))
+struct AdminPortTests {
+    @Test("bound beyond loopback, every admin route requires the bearer token")
+    func tokenRequiredBeyondLoopback() async throws {
+        try await withTestServer(
+            flags: TestServer.flags(allOn: .compat),
+            configure: {
+                $0.adminHost = "0.0.0.0"
+                $0.adminToken = "admin-token-for-tests"
+            }
+        ) { server in
+            for path in ["/metrics", "/admin/flags", "/admin/route?userId=a@b.c", "/admin/connections"] {
+                let refused = try await server.admin(path)
+                #expect(refused.status == 401, "\(path)")
+                #expect(refused.body == #"{"error":"unauthorized","message":"the admin port requires Authorization: Bearer $TURNOUT_ADMIN_TOKEN"}"#)
+                #expect(try await server.admin(path, bearer: "wrong").status == 401)
+                #expect(try await server.admin(path, bearer: "admin-token-for-tests").status == 200, "\(path)")
+            }
+        }
+    }
+
+    @Test("bound beyond loopback without a token, the server refuses to start and says why")
+    func refusesWithoutToken() async throws {
+        let configuration = TurnoutConfiguration(
+            host: "127.0.0.1",
+            port: 0,
+            adminHost: "0.0.0.0",
+            adminPort: 0,
+            flagsPath: "/nonexistent/flags.yaml",
+            appsPath: "/nonexistent/apps.yaml",
+            jwtSecret: TestServer.secret
+        )
+        var logger = Logger(label: #function)
+        logger.logLevel = .critical
+        let application = TurnoutApplication(
+            configuration: configuration,
+            stacks: TransportStacks(compat: CompatStack(), native: NativeStack()),
+            echo: { EchoResponder(connection: $0) },
+            handlesSignals: false,
+            logger: logger
+        )
+        do {
+            try await application.run()
+            Issue.record("the server started with an unprotected admin port")
+        } catch let error as TurnoutStartupError {
+            #expect(
+                error.description
+                    == "the admin port is bound to 0.0.0.0, beyond loopback; set TURNOUT_ADMIN_TOKEN so /metrics and /admin/* require it"
+            )
+        }
+    }
+
+    @Test("unknown admin paths are a 404 JSON; /admin/route refuses an unknown endpoint")
+    func notFound() async throws {
+        try await withTestServer(flags: TestServer.flags(allOn: .compat)) { server in
+            let missing = try await server.admin("/admin/nope")
+            #expect(missing.status == 404)
+            #expect(missing.body == #"{"error":"not_found","message":"no admin route at /admin/nope"}"#)
+            let badEndpoint = try await server.admin("/admin/route?userId=a@b.c&endpoint=phone")
+            #expect(badEndpoint.status == 400)
+            #expect(badEndpoint.body == #"{"error":"bad_request","message":"unknown endpoint 'phone'; use glasses or app"}"#)
+        }
+    }
+}
