@@ -15,28 +15,12 @@ extension FlagFile {
     ///   - file: The path to name in errors.
     /// - Throws: ``ConfigFileErrors`` listing every problem, each as `FILE:LINE:COL: message`.
     public static func decode(_ bytes: [UInt8], file: String) throws(ConfigFileErrors) -> FlagFile {
-        let root = try ConfigDocument.parse(bytes, file: file)
-        var reader = ConfigReader(file: file)
-        let decoded = decode(root: root, reader: &reader)
-        try reader.throwIfFailed()
-        guard let decoded else {
-            // Unreachable: every nil path above records an error first.
-            throw ConfigFileErrors([ConfigFileError(.syntax, file: file, line: 1, column: 1, message: "the file could not be read as flags")])
-        }
-        return decoded
+        try ConfigReader.decodeDocument(bytes, file: file, kind: "flags", decode(root:reader:))
     }
 
     private static func decode(root: Node, reader: inout ConfigReader) -> FlagFile? {
         guard let top = reader.mapping(root, allowedKeys: ["version", "flags"], what: "the top level") else { return nil }
-        var version: Int?
-        if let node = top["version"] {
-            version = reader.integer(node, key: "version")
-            if let found = version, found != 1 {
-                reader.report(.invalidValue, "unsupported version \(found); this Turnout reads version 1", at: node)
-            }
-        } else {
-            reader.reportMissing("version", at: root, what: "the file")
-        }
+        let isVersion1 = reader.readVersion1(in: top, root: root)
         var flags: [FlagDefinition] = []
         if let node = top["flags"] {
             if case .scalar = node, ConfigReader.describe(node) == "nothing" {
@@ -51,7 +35,7 @@ extension FlagFile {
         } else {
             reader.reportMissing("flags", at: root, what: "the file")
         }
-        guard version == 1 else { return nil }
+        guard isVersion1 else { return nil }
         return FlagFile(version: 1, flags: flags)
     }
 

@@ -21,28 +21,12 @@ extension AppRegistry {
     ///   - file: The path to name in errors.
     /// - Throws: ``ConfigFileErrors`` listing every problem, each as `FILE:LINE:COL: message`.
     package static func decode(_ bytes: [UInt8], file: String) throws(ConfigFileErrors) -> AppRegistry {
-        let root = try ConfigDocument.parse(bytes, file: file)
-        var reader = ConfigReader(file: file)
-        let decoded = Self.decode(root: root, reader: &reader)
-        try reader.throwIfFailed()
-        guard let decoded else {
-            // Unreachable: every nil path records an error first.
-            throw ConfigFileErrors([ConfigFileError(.syntax, file: file, line: 1, column: 1, message: "the file could not be read as apps")])
-        }
-        return decoded
+        try ConfigReader.decodeDocument(bytes, file: file, kind: "apps", Self.decode(root:reader:))
     }
 
     private static func decode(root: Node, reader: inout ConfigReader) -> AppRegistry? {
         guard let top = reader.mapping(root, allowedKeys: ["version", "apps"], what: "the top level") else { return nil }
-        var version: Int?
-        if let node = top["version"] {
-            version = reader.integer(node, key: "version")
-            if let found = version, found != 1 {
-                reader.report(.invalidValue, "unsupported version \(found); this Turnout reads version 1", at: node)
-            }
-        } else {
-            reader.reportMissing("version", at: root, what: "the file")
-        }
+        let isVersion1 = reader.readVersion1(in: top, root: root)
         var apps: [App] = []
         var seen: [String: Int] = [:]
         if let node = top["apps"] {
@@ -65,7 +49,7 @@ extension AppRegistry {
         } else {
             reader.reportMissing("apps", at: root, what: "the file")
         }
-        guard version == 1 else { return nil }
+        guard isVersion1 else { return nil }
         return AppRegistry(apps)
     }
 
