@@ -40,6 +40,12 @@ struct AppSession {
         return nil
     }
 
+    /// Whether an event of this stream goes to the app now: it is running and subscribed.
+    func receives(_ stream: String) -> Bool {
+        guard case .running = self.phase else { return false }
+        return self.subscriptions.matches(stream)
+    }
+
     /// Whether the app is running on exactly this connection.
     func isRunning(on handle: ConnectionHandle) -> Bool {
         self.connection === handle

@@ -251,15 +251,38 @@ final class UserSession: Sendable {
         return .handled
     }
 
-    /// Queues a `data_stream` for every running app subscribed to `stream`; the shared tail is encoded once.
+    /// Queues a `data_stream` for every running app subscribed to `stream`.
+    ///
+    /// All the messages are written into one buffer with the shared tail encoded once (see
+    /// ``DataStreamFanOut``), in three passes over the few apps: find the recipients, write their
+    /// messages, then hand each its slice.
     private func fanOut(_ state: inout State, stream: String, data: ByteBuffer, now: Timestamp) {
-        var tail: ByteBuffer?
-        for app in state.apps where app.subscriptions.matches(stream) {
-            guard let connection = app.connection else { continue }
-            if tail == nil {
-                tail = OutboundMessage.dataStreamTail(streamType: stream, data: data, timestamp: now)
-            }
-            state.outbox.append(.text(connection, OutboundMessage.dataStream(prefix: app.dataStreamPrefix, tail: tail!)))
+        // Bit i marks apps[i] as a recipient, so matching runs once per app; apps past the 64th
+        // (never seen in practice) are matched again in the later passes.
+        var recipientBits: UInt64 = 0
+        var recipients = 0
+        var prefixBytes = 0
+        for index in state.apps.indices where state.apps[index].receives(stream) {
+            if index < 64 { recipientBits |= 1 << UInt64(index) }
+            recipients += 1
+            prefixBytes += state.apps[index].dataStreamPrefix.readableBytes
+        }
+        guard recipients > 0 else { return }
+        func isRecipient(_ index: Int) -> Bool {
+            index < 64 ? recipientBits & (1 << UInt64(index)) != 0 : state.apps[index].receives(stream)
+        }
+
+        var fanOut = DataStreamFanOut(streamType: stream, data: data, timestamp: now, recipients: recipients, prefixBytes: prefixBytes)
+        for index in state.apps.indices where isRecipient(index) {
+            fanOut.append(prefix: state.apps[index].dataStreamPrefix)
+        }
+        var offset = 0
+        for index in state.apps.indices where isRecipient(index) {
+            // `receives` checked that the app is running.
+            guard let connection = state.apps[index].connection else { continue }
+            let prefixLength = state.apps[index].dataStreamPrefix.readableBytes
+            state.outbox.append(.text(connection, fanOut.message(at: offset, prefixLength: prefixLength)))
+            offset += prefixLength + fanOut.tailLength
         }
     }
 
