@@ -2,8 +2,14 @@ import NIOCore
 
 /// One started app of a user: its state, connection and subscriptions.
 ///
-/// A value inside ``UserSession``'s locked state; never shared on its own.
-struct AppSession {
+/// Lives inside ``UserSession``'s locked state and is read and changed only under that lock;
+/// never shared on its own, so it needs no `Sendable` conformance.
+///
+/// A class rather than a struct because of the routing loop: the phase holds an opaque
+/// `any ScheduledWork`, which made the struct address-only, and every
+/// `state.apps[index].…` read on the per-message path copied (retained and released) the whole
+/// value. Through a reference each read touches only the field it needs.
+final class AppSession {
     /// Where the app is in its lifecycle.
     enum Phase {
         /// Started (or restarted) and waiting for init; the timer is the init deadline.
