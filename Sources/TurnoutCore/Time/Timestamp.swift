@@ -58,7 +58,9 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// Renders into the first ``renderedLength`` bytes of `output`.
-    private func render(into output: UnsafeMutableRawBufferPointer) {
+    ///
+    /// - Precondition: `output` holds at least ``renderedLength`` bytes.
+    func render(into output: UnsafeMutableRawBufferPointer) {
         let milliseconds = self.millisecondsSince1970
         var days = milliseconds / 86_400_000
         var remainder = milliseconds % 86_400_000
