@@ -202,14 +202,17 @@ package final class ConnectionHandle: Sendable {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(error.reason)", "bytes": "\(text.readableBytes)"])
             return
         }
-        var registeredApp: AppRegistry.App?
+        let outcome: UserSession.Outcome
         switch message {
+        case .relay(let stream, let data):
+            // The per-message path: no registry read, no enum handed through the session's lock.
+            outcome = session.glassesEvent(from: self, stream: stream, data: data, now: self.environment.clock.now())
         case .startApp(let packageName), .stopApp(let packageName):
-            registeredApp = self.environment.apps.current.app(packageName)
-        default:
-            break
+            let registeredApp = self.environment.apps.current.app(packageName)
+            outcome = session.glassesText(from: self, message, registeredApp: registeredApp, now: self.environment.clock.now())
+        case .connectionInit, .transcription:
+            outcome = session.glassesText(from: self, message, registeredApp: nil, now: self.environment.clock.now())
         }
-        let outcome = session.glassesText(from: self, message, registeredApp: registeredApp, now: self.environment.clock.now())
         if case .dropped(let reason) = outcome {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(reason)"])
         }

@@ -27,7 +27,12 @@ final class AppSession {
     /// `{"type":"data_stream","sessionId":"<sessionId>","streamType":`, encoded once.
     let dataStreamPrefix: ByteBuffer
     /// The lifecycle state.
-    var phase: Phase
+    var phase: Phase {
+        didSet { self.connection = Self.connection(of: self.phase) }
+    }
+    /// The connection when the app is running; kept with ``phase`` so that routing reads one
+    /// reference instead of copying the phase enum (it holds an existential) to look inside.
+    private(set) var connection: ConnectionHandle?
     /// The app's subscriptions; kept through reconnects and restarts until replaced.
     var subscriptions = SubscriptionSet()
     /// Whether the app ever completed init (so its removal changes the app state).
@@ -38,18 +43,17 @@ final class AppSession {
         self.sessionId = userId + "-" + packageName
         self.dataStreamPrefix = OutboundMessage.dataStreamPrefix(sessionId: self.sessionId)
         self.phase = phase
+        self.connection = Self.connection(of: phase)
     }
 
-    /// The connection when the app is running.
-    var connection: ConnectionHandle? {
-        if case .running(let handle) = self.phase { return handle }
+    private static func connection(of phase: Phase) -> ConnectionHandle? {
+        if case .running(let handle) = phase { return handle }
         return nil
     }
 
     /// Whether an event of this stream goes to the app now: it is running and subscribed.
     func receives(_ stream: String) -> Bool {
-        guard case .running = self.phase else { return false }
-        return self.subscriptions.matches(stream)
+        self.connection != nil && self.subscriptions.matches(stream)
     }
 
     /// Whether the app is running on exactly this connection.
