@@ -392,7 +392,19 @@ private struct JSONScanner {
     mutating func scanString() throws(JSONScanError) {
         try self.expect(UInt8(ascii: "\""))
         while self.index < self.bytes.count {
-            let byte = self.bytes[self.index]
+            // Skip plain bytes in a tight loop on a local index: most of a message is string
+            // contents, and this is the scanner's hottest loop.
+            let bytes = self.bytes
+            let end = bytes.count
+            var plain = self.index
+            while plain < end {
+                let byte = bytes.load(fromByteOffset: plain, as: UInt8.self)
+                guard byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                plain &+= 1
+            }
+            self.index = plain
+            guard plain < self.bytes.count else { break }
+            let byte = self.bytes[plain]
             switch byte {
             case UInt8(ascii: "\""):
                 self.index += 1
