@@ -33,6 +33,30 @@ struct JSONTests {
         #expect(throws: JSONScanError.notAnObject) { try RawJSONObject.parse(ByteBuffer(string: text)) }
     }
 
+    @Test(
+        "locating only `type` agrees with the full parse: same errors, same type, same raw object",
+        arguments: [
+            #"{"type":"head_position","position":"up"}"#, #" {"a":{"type":"inner"},"type":"outer"} "#, #"{"type":"first","type":"last"}"#,
+            #"{"type":"x","type":7}"#, #"{"t\u0079pe":"escaped"}"#, #"{"typ":"a","types":"b","type\n":"c"}"#, #"{"type":null}"#, #"{}"#,
+            #"{"type":"\u00e9\n"}"#, "[]", "1", #"{"type":"x",}"#, #"{"type":"x"} {}"#, "",
+        ]
+    )
+    func locatingType(text: String) {
+        let buffer = ByteBuffer(string: text)
+        let full = Result { () throws(JSONScanError) in try RawJSONObject.parse(buffer) }
+        let located = Result { () throws(JSONScanError) in try RawJSONObject.parseLocatingType(buffer) }
+        switch (full, located) {
+        case (.success(let object), .success(let typeLocated)):
+            #expect(typeLocated.typeString == object.string("type"))
+            #expect(typeLocated.type?.kind == object.member("type")?.kind)
+            #expect(typeLocated.rawObject == object.rawObject)
+        case (.failure(let fullError), .failure(let locatedError)):
+            #expect(fullError == locatedError)
+        default:
+            Issue.record("parse and parseLocatingType disagree on \(text)")
+        }
+    }
+
     @Test("nesting is limited and never overflows the stack")
     func deepNesting() throws {
         let ok = "{\"a\":" + String(repeating: "[", count: 200) + String(repeating: "]", count: 200) + "}"

@@ -44,6 +44,27 @@ struct RoutingTests {
         )
     }
 
+    @Test("one event fans out to several apps byte for byte, a type that needs escapes included")
+    func fanOutToSeveralApps() {
+        let harness = CoreHarness()
+        let glasses = harness.openGlasses(Self.user)
+        let packages = ["com.example.notes", "com.example.translate", "com.example.maps"]
+        let apps = packages.map { harness.startAndConnect($0, userId: Self.user, glasses: glasses, subscriptions: ["*"]) }
+        for (original, streamType) in [
+            (#"{"type":"head_position","position":"up"}"#, #""head_position""#),
+            (#"{"type":"we\"ird\u0001\\ type"}"#, #""we\"ird\u0001\\ type""#),
+        ] {
+            glasses.1.textReceived(original)
+            for (package, app) in zip(packages, apps) {
+                #expect(
+                    app.0.takeTexts() == [
+                        #"{"type":"data_stream","sessionId":"alice@example.com-\#(package)","streamType":\#(streamType),"data":\#(original),"timestamp":"2026-11-28T06:00:00.000Z"}"#
+                    ]
+                )
+            }
+        }
+    }
+
     @Test("local_transcription becomes a transcription data_stream on transcription:<language>")
     func localTranscription() {
         let harness = CoreHarness()

@@ -20,10 +20,25 @@ struct SubscriptionTests {
             (["transcription"], "transcription:de-DE", false),
             (["transcription:de-DE"], "transcription:de-DE", true),
             ([], "button_press", false),
+            // More streams than matching compares one by one: the set lookup gives the same answers.
+            (Self.manyStreams, "s7", true),
+            (Self.manyStreams + ["location_stream"], "location_update", true),
+            (Self.manyStreams, "head_position", false),
         ]
     )
     func matching(streams: [String], stream: String, matches: Bool) {
         #expect(SubscriptionSet(streams.map(Subscription.init)).matches(stream) == matches)
+    }
+
+    static let manyStreams = (0..<12).map { "s\($0)" }
+
+    @Test("sets with the same streams are equal, whatever the order of the update")
+    func equality() {
+        let names = ["button_press", "audio_chunk", "head_position"]
+        #expect(SubscriptionSet(names.map(Subscription.init)) == SubscriptionSet(names.reversed().map(Subscription.init)))
+        #expect(SubscriptionSet(Self.manyStreams.map(Subscription.init)) == SubscriptionSet(Self.manyStreams.reversed().map(Subscription.init)))
+        #expect(SubscriptionSet(["audio_chunk"].map(Subscription.init)).matchesAudio)
+        #expect(!SubscriptionSet(["button_press"].map(Subscription.init)).matchesAudio)
     }
 
     @Test(

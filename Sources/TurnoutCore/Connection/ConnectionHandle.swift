@@ -78,7 +78,7 @@ package final class ConnectionHandle: Sendable {
     ///
     /// - Parameter text: The frame's payload, valid UTF-8 (the stack checks it and closes 1007 otherwise).
     package func textReceived(_ text: ByteBuffer) {
-        let start = ContinuousClock.now
+        let start = NIODeadline.now()
         self.metrics.received(bytes: text.readableBytes)
         guard let binding = self.currentBinding() else { return }
         switch self.identity.endpoint {
@@ -98,7 +98,7 @@ package final class ConnectionHandle: Sendable {
 
     /// A binary frame arrived: audio from the glasses; ignored from apps.
     package func binaryReceived(_ data: ByteBuffer) {
-        let start = ContinuousClock.now
+        let start = NIODeadline.now()
         self.metrics.received(bytes: data.readableBytes)
         guard let binding = self.currentBinding() else { return }
         switch binding {
@@ -202,14 +202,17 @@ package final class ConnectionHandle: Sendable {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(error.reason)", "bytes": "\(text.readableBytes)"])
             return
         }
-        var registeredApp: AppRegistry.App?
+        let outcome: UserSession.Outcome
         switch message {
+        case .relay(let stream, let data):
+            // The per-message path: no registry read, no enum handed through the session's lock.
+            outcome = session.glassesEvent(from: self, stream: stream, data: data, now: self.environment.clock.now())
         case .startApp(let packageName), .stopApp(let packageName):
-            registeredApp = self.environment.apps.current.app(packageName)
-        default:
-            break
+            let registeredApp = self.environment.apps.current.app(packageName)
+            outcome = session.glassesText(from: self, message, registeredApp: registeredApp, now: self.environment.clock.now())
+        case .connectionInit, .transcription:
+            outcome = session.glassesText(from: self, message, registeredApp: nil, now: self.environment.clock.now())
         }
-        let outcome = session.glassesText(from: self, message, registeredApp: registeredApp, now: self.environment.clock.now())
         if case .dropped(let reason) = outcome {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(reason)"])
         }
@@ -344,8 +347,11 @@ package final class ConnectionHandle: Sendable {
         }
     }
 
-    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    /// Nanoseconds on the monotonic clock since `start`.
+    ///
+    /// `NIODeadline` reads a monotonic clock as plain nanoseconds, without `ContinuousClock`'s
+    /// `Duration` and its 128-bit arithmetic; this runs twice per message.
+    private static func nanoseconds(since start: NIODeadline) -> Int64 {
+        Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds &- start.uptimeNanoseconds)
     }
 }

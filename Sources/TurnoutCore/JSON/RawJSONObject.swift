@@ -38,7 +38,29 @@ struct RawJSONObject: Sendable {
     /// - Returns: The object, with its top-level members located.
     /// - Throws: ``JSONScanError`` when the document is not valid JSON, or is valid JSON but not an object.
     static func parse(_ bytes: ByteBuffer) throws(JSONScanError) -> RawJSONObject {
-        let result: Result<(Range<Int>, [Member]), JSONScanError> = bytes.withUnsafeReadableBytes { pointer in
+        let (range, scan) = try Self.scanDocument(bytes, recording: .everything)
+        return RawJSONObject(bytes: bytes, range: range, members: scan.members)
+    }
+
+    /// Validates a whole document exactly as ``parse(_:)`` does, but locates only the `type` member.
+    ///
+    /// The fast path for messages that are relayed as they are: no member list is built and no
+    /// other key is decoded, so a valid document costs no allocation.
+    ///
+    /// - Parameter bytes: The UTF-8 text of the document; surrounding whitespace is allowed.
+    /// - Returns: The object's range and its last top-level `type` member, if any.
+    /// - Throws: The same ``JSONScanError`` as ``parse(_:)`` for the same document.
+    static func parseLocatingType(_ bytes: ByteBuffer) throws(JSONScanError) -> TypeLocatedJSONObject {
+        let (range, scan) = try Self.scanDocument(bytes, recording: .typeOnly)
+        return TypeLocatedJSONObject(bytes: bytes, range: range, type: scan.type)
+    }
+
+    /// Validates a document that must be one object and scans its members as asked.
+    private static func scanDocument(
+        _ bytes: ByteBuffer,
+        recording: JSONMemberRecording
+    ) throws(JSONScanError) -> (Range<Int>, JSONObjectScan) {
+        let result: Result<(Range<Int>, JSONObjectScan), JSONScanError> = bytes.withUnsafeReadableBytes { pointer in
             var scanner = JSONScanner(bytes: pointer)
             do throws(JSONScanError) {
                 scanner.skipWhitespace()
@@ -50,21 +72,16 @@ struct RawJSONObject: Sendable {
                     throw JSONScanError.notAnObject
                 }
                 let start = scanner.index
-                let members = try scanner.scanObject(depth: 0, collectMembers: true)
+                let scan = try scanner.scanObject(depth: 0, recording: recording)
                 let end = scanner.index
                 scanner.skipWhitespace()
                 guard scanner.isAtEnd else { throw JSONScanError.invalid("unexpected data after the JSON object") }
-                return .success((start..<end, members))
+                return .success((start..<end, scan))
             } catch {
                 return .failure(error)
             }
         }
-        switch result {
-        case .success(let (range, members)):
-            return RawJSONObject(bytes: bytes, range: range, members: members)
-        case .failure(let error):
-            throw error
-        }
+        return try result.get()
     }
 
     /// Parses a nested object of an already validated document.
@@ -73,7 +90,7 @@ struct RawJSONObject: Sendable {
             var scanner = JSONScanner(bytes: pointer)
             scanner.index = range.lowerBound
             // The document was validated as a whole, so this cannot fail.
-            return (try? scanner.scanObject(depth: 0, collectMembers: true)) ?? []
+            return (try? scanner.scanObject(depth: 0, recording: .everything).members) ?? []
         }
         return RawJSONObject(bytes: bytes, range: range, members: members)
     }
@@ -143,6 +160,50 @@ struct RawJSONObject: Sendable {
     }
 }
 
+/// A validated JSON object of which only the last top-level `type` member was located.
+///
+/// Made by ``RawJSONObject/parseLocatingType(_:)``; values are immutable.
+struct TypeLocatedJSONObject: Sendable {
+    /// The whole document.
+    let bytes: ByteBuffer
+    /// Offsets of the object's `{` and one past its `}`, relative to the reader index of ``bytes``.
+    let range: Range<Int>
+    /// The kind and value range of the last top-level `type` member, or `nil` without one.
+    let type: (kind: JSONKind, range: Range<Int>)?
+
+    /// The decoded `type` when it is a string; `nil` when absent or of another kind.
+    var typeString: String? {
+        guard let type = self.type, type.kind == .string else { return nil }
+        return self.bytes.withUnsafeReadableBytes { pointer in
+            JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: pointer[type.range]))
+        }
+    }
+
+    /// The bytes of the whole object, exactly as they appear in the document, without surrounding whitespace.
+    var rawObject: ByteBuffer {
+        // The range lies inside the readable bytes by construction.
+        self.bytes.getSlice(at: self.bytes.readerIndex + self.range.lowerBound, length: self.range.count)!
+    }
+}
+
+/// What a scan records about an object's own members.
+enum JSONMemberRecording {
+    /// Validate only (nested objects).
+    case nothing
+    /// Every member, with decoded keys.
+    case everything
+    /// Only the last `type` member.
+    case typeOnly
+}
+
+/// What a scan recorded about an object's own members.
+struct JSONObjectScan {
+    /// Every member in document order (``JSONMemberRecording/everything``).
+    var members: [RawJSONObject.Member] = []
+    /// The last `type` member (``JSONMemberRecording/typeOnly``).
+    var type: (kind: JSONKind, range: Range<Int>)?
+}
+
 /// The kind of a JSON value.
 enum JSONKind: Sendable, Hashable {
     case object
@@ -200,7 +261,7 @@ private struct JSONScanner {
         guard let byte = self.peek() else { throw .invalid("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"):
-            _ = try self.scanObject(depth: depth + 1, collectMembers: false)
+            _ = try self.scanObject(depth: depth + 1, recording: .nothing)
             return .object
         case UInt8(ascii: "["):
             try self.scanArray(depth: depth + 1)
@@ -225,15 +286,15 @@ private struct JSONScanner {
         }
     }
 
-    /// Scans an object starting at `{`; collects top-level members when asked.
-    mutating func scanObject(depth: Int, collectMembers: Bool) throws(JSONScanError) -> [RawJSONObject.Member] {
+    /// Scans an object starting at `{` and records its own members as asked.
+    mutating func scanObject(depth: Int, recording: JSONMemberRecording) throws(JSONScanError) -> JSONObjectScan {
         guard depth <= RawJSONObject.maximumDepth else { throw .invalid("nesting deeper than \(RawJSONObject.maximumDepth)") }
         try self.expect(UInt8(ascii: "{"))
-        var members: [RawJSONObject.Member] = []
+        var scan = JSONObjectScan()
         self.skipWhitespace()
         if self.peek() == UInt8(ascii: "}") {
             self.index += 1
-            return members
+            return scan
         }
         while true {
             self.skipWhitespace()
@@ -246,9 +307,17 @@ private struct JSONScanner {
             self.skipWhitespace()
             let valueStart = self.index
             let kind = try self.scanValue(depth: depth)
-            if collectMembers {
+            switch recording {
+            case .nothing:
+                break
+            case .everything:
                 let key = Self.decodeString(UnsafeRawBufferPointer(rebasing: self.bytes[keyStart..<keyEnd]))
-                members.append(.init(key: key, kind: kind, range: valueStart..<self.index))
+                scan.members.append(.init(key: key, kind: kind, range: valueStart..<self.index))
+            case .typeOnly:
+                if self.isTypeKey(keyStart..<keyEnd) {
+                    // Later duplicates win, as in ``RawJSONObject/member(_:)``.
+                    scan.type = (kind, valueStart..<self.index)
+                }
             }
             self.skipWhitespace()
             switch self.peek() {
@@ -256,11 +325,26 @@ private struct JSONScanner {
                 self.index += 1
             case UInt8(ascii: "}"):
                 self.index += 1
-                return members
+                return scan
             default:
                 throw .invalid("expected ',' or '}' at offset \(self.index)")
             }
         }
+    }
+
+    /// Whether the key literal at `range` (quotes included) decodes to `type`.
+    private func isTypeKey(_ range: Range<Int>) -> Bool {
+        let literal = UnsafeRawBufferPointer(rebasing: self.bytes[range])
+        // Byte compares: a generic `elementsEqual` against a String's UTF-8 view costs more
+        // than the rest of the key's scan.
+        if literal.count == 6, literal[1] == UInt8(ascii: "t"), literal[2] == UInt8(ascii: "y"), literal[3] == UInt8(ascii: "p"),
+            literal[4] == UInt8(ascii: "e")
+        {
+            return true
+        }
+        // Only an escaped spelling such as "t\u0079pe" can still decode to `type`.
+        guard literal.count > 6, literal.contains(UInt8(ascii: "\\")) else { return false }
+        return Self.decodeString(literal) == "type"
     }
 
     mutating func scanArray(depth: Int) throws(JSONScanError) {
@@ -308,7 +392,19 @@ private struct JSONScanner {
     mutating func scanString() throws(JSONScanError) {
         try self.expect(UInt8(ascii: "\""))
         while self.index < self.bytes.count {
-            let byte = self.bytes[self.index]
+            // Skip plain bytes in a tight loop on a local index: most of a message is string
+            // contents, and this is the scanner's hottest loop.
+            let bytes = self.bytes
+            let end = bytes.count
+            var plain = self.index
+            while plain < end {
+                let byte = bytes.load(fromByteOffset: plain, as: UInt8.self)
+                guard byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                plain &+= 1
+            }
+            self.index = plain
+            guard plain < self.bytes.count else { break }
+            let byte = self.bytes[plain]
             switch byte {
             case UInt8(ascii: "\""):
                 self.index += 1

@@ -23,24 +23,39 @@ enum GlassesMessage: Sendable {
     /// - Throws: ``Rejection`` for invalid JSON, a non-object, a missing or non-string `type`, or
     ///   wrong field types in the messages the core interprets.
     init(parsing text: ByteBuffer) throws(Rejection) {
-        let object: RawJSONObject
+        // Most glasses messages are relayed as they are and need nothing but `type`, so the
+        // document is validated while locating only that member; the few types the core
+        // interprets are parsed again in full below.
+        let located: TypeLocatedJSONObject
         do {
-            object = try RawJSONObject.parse(text)
+            located = try RawJSONObject.parseLocatingType(text)
         } catch .notAnObject {
             throw Rejection(reason: "message is not a JSON object")
         } catch {
             throw Rejection(reason: "invalid JSON")
         }
-        guard let type = object.string("type") else { throw Rejection(reason: "missing or non-string type") }
+        guard let type = located.typeString else { throw Rejection(reason: "missing or non-string type") }
         switch type {
         case "connection_init":
             self = .connectionInit
+        case "start_app", "stop_app", "local_transcription":
+            // Valid already, so this cannot fail.
+            guard let object = try? RawJSONObject.parse(text) else { throw Rejection(reason: "invalid JSON") }
+            self = try Self.interpreted(type: type, object: object)
+        default:
+            self = .relay(stream: type, data: located.rawObject)
+        }
+    }
+
+    /// Reads the fields of a message type the core interprets.
+    private static func interpreted(type: String, object: RawJSONObject) throws(Rejection) -> GlassesMessage {
+        switch type {
         case "start_app", "stop_app":
             guard let packageName = object.string("packageName") else {
                 throw Rejection(reason: "\(type) without a string packageName")
             }
-            self = type == "start_app" ? .startApp(packageName: packageName) : .stopApp(packageName: packageName)
-        case "local_transcription":
+            return type == "start_app" ? .startApp(packageName: packageName) : .stopApp(packageName: packageName)
+        default:
             guard object.member("text")?.kind == .string else {
                 throw Rejection(reason: "local_transcription without a string text")
             }
@@ -51,9 +66,7 @@ enum GlassesMessage: Sendable {
             } else {
                 language = Subscription.defaultTranscriptionLanguage
             }
-            self = .transcription(language: language, data: OutboundMessage.transcriptionData(from: object))
-        default:
-            self = .relay(stream: type, data: object.rawObject)
+            return .transcription(language: language, data: OutboundMessage.transcriptionData(from: object))
         }
     }
 }

@@ -69,32 +69,12 @@ enum OutboundMessage {
 
     /// The per-app head of a `data_stream`: `{"type":"data_stream","sessionId":"<userId>-<packageName>","streamType":`.
     ///
-    /// Computed once per app; ``dataStream(prefix:tail:)`` joins it to a per-message tail.
+    /// Computed once per app; ``DataStreamFanOut`` joins it to each message's shared tail.
     static func dataStreamPrefix(sessionId: String) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeStaticString(#"{"type":"data_stream","sessionId":"#)
         buffer.writeJSONString(sessionId)
         buffer.writeStaticString(#","streamType":"#)
-        return buffer
-    }
-
-    /// The per-message tail of a `data_stream`, shared by every app it goes to: `"<stream>","data":<data>,"timestamp":...}`.
-    static func dataStreamTail(streamType: String, data: ByteBuffer, timestamp: Timestamp) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(streamType.utf8.count + data.readableBytes + 48)
-        buffer.writeJSONString(streamType)
-        buffer.writeStaticString(#","data":"#)
-        buffer.writeImmutableBuffer(data)
-        Self.finish(&buffer, timestamp)
-        return buffer
-    }
-
-    /// One app's `data_stream`: its prefix followed by the shared tail.
-    static func dataStream(prefix: ByteBuffer, tail: ByteBuffer) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(prefix.readableBytes + tail.readableBytes)
-        buffer.writeImmutableBuffer(prefix)
-        buffer.writeImmutableBuffer(tail)
         return buffer
     }
 

@@ -14,12 +14,26 @@ package struct SubscriptionSet: Sendable, Hashable {
     package private(set) var matchesEverything: Bool
     /// Whether the set makes the glasses' microphone necessary.
     package private(set) var needsAudio: Bool
+    /// Whether binary audio goes to the app: `audio_chunk`, `all` or `*`.
+    package private(set) var matchesAudio: Bool
+    /// The same names, sorted, when there are at most ``linearSearchLimit`` of them; `nil` otherwise.
+    ///
+    /// Matching runs once per app for every routed event. A set lookup hashes the stream name
+    /// (SipHash) for each app; for the handful of subscriptions an app has, comparing names
+    /// directly is cheaper (small strings compare as two machine words). Sorted, so that equal
+    /// sets stay equal.
+    private var sortedStreams: [String]?
+
+    /// Up to how many streams matching compares names one by one instead of hashing.
+    private static let linearSearchLimit = 8
 
     /// The empty set: matches nothing.
     package init() {
         self.streams = []
         self.matchesEverything = false
         self.needsAudio = false
+        self.matchesAudio = false
+        self.sortedStreams = []
     }
 
     /// A set from the entries of one `subscription_update`.
@@ -29,21 +43,25 @@ package struct SubscriptionSet: Sendable, Hashable {
         self.needsAudio = self.streams.contains { stream in
             stream == "audio_chunk" || stream.hasPrefix("transcription:") || stream.hasPrefix("translation:")
         }
+        self.matchesAudio = self.matchesEverything || self.streams.contains("audio_chunk")
+        self.sortedStreams = self.streams.count <= Self.linearSearchLimit ? self.streams.sorted() : nil
     }
 
     /// Whether an event of this stream goes to the app.
     ///
     /// - Parameter stream: The event's stream: a glasses message's `type`, `transcription:<lang>` or `audio_chunk`.
     package func matches(_ stream: String) -> Bool {
-        if self.matchesEverything || self.streams.contains(stream) { return true }
-        return stream == "location_update" && self.streams.contains("location_stream")
-    }
-
-    /// Whether binary audio goes to the app: `audio_chunk`, `all` or `*`.
-    package var matchesAudio: Bool {
-        self.matchesEverything || self.streams.contains("audio_chunk")
+        if self.matchesEverything || self.contains(stream) { return true }
+        return stream == "location_update" && self.contains("location_stream")
     }
 
     /// Whether the set is empty.
     package var isEmpty: Bool { self.streams.isEmpty }
+
+    private func contains(_ stream: String) -> Bool {
+        if let sortedStreams = self.sortedStreams {
+            return sortedStreams.contains(stream)
+        }
+        return self.streams.contains(stream)
+    }
 }

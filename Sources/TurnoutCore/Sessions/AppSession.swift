@@ -2,8 +2,14 @@ import NIOCore
 
 /// One started app of a user: its state, connection and subscriptions.
 ///
-/// A value inside ``UserSession``'s locked state; never shared on its own.
-struct AppSession {
+/// Lives inside ``UserSession``'s locked state and is read and changed only under that lock;
+/// never shared on its own, so it needs no `Sendable` conformance.
+///
+/// A class rather than a struct because of the routing loop: the phase holds an opaque
+/// `any ScheduledWork`, which made the struct address-only, and every
+/// `state.apps[index].…` read on the per-message path copied (retained and released) the whole
+/// value. Through a reference each read touches only the field it needs.
+final class AppSession {
     /// Where the app is in its lifecycle.
     enum Phase {
         /// Started (or restarted) and waiting for init; the timer is the init deadline.
@@ -21,7 +27,12 @@ struct AppSession {
     /// `{"type":"data_stream","sessionId":"<sessionId>","streamType":`, encoded once.
     let dataStreamPrefix: ByteBuffer
     /// The lifecycle state.
-    var phase: Phase
+    var phase: Phase {
+        didSet { self.connection = Self.connection(of: self.phase) }
+    }
+    /// The connection when the app is running; kept with ``phase`` so that routing reads one
+    /// reference instead of copying the phase enum (it holds an existential) to look inside.
+    private(set) var connection: ConnectionHandle?
     /// The app's subscriptions; kept through reconnects and restarts until replaced.
     var subscriptions = SubscriptionSet()
     /// Whether the app ever completed init (so its removal changes the app state).
@@ -32,12 +43,17 @@ struct AppSession {
         self.sessionId = userId + "-" + packageName
         self.dataStreamPrefix = OutboundMessage.dataStreamPrefix(sessionId: self.sessionId)
         self.phase = phase
+        self.connection = Self.connection(of: phase)
     }
 
-    /// The connection when the app is running.
-    var connection: ConnectionHandle? {
-        if case .running(let handle) = self.phase { return handle }
+    private static func connection(of phase: Phase) -> ConnectionHandle? {
+        if case .running(let handle) = phase { return handle }
         return nil
+    }
+
+    /// Whether an event of this stream goes to the app now: it is running and subscribed.
+    func receives(_ stream: String) -> Bool {
+        self.connection != nil && self.subscriptions.matches(stream)
     }
 
     /// Whether the app is running on exactly this connection.

@@ -84,8 +84,7 @@ final class UserSession: Sendable {
         }
         if var batch {
             while true {
-                self.execute(batch)
-                batch.removeAll(keepingCapacity: true)
+                self.execute(&batch)
                 let more = self.state.withLock { $0.outbox.continueDraining(&batch) }
                 if !more { break }
             }
@@ -93,8 +92,12 @@ final class UserSession: Sendable {
         return result
     }
 
-    private func execute(_ batch: [OutboundAction]) {
-        for action in batch {
+    /// Performs the actions in order, moving each out of `batch`, which ends empty with its capacity kept.
+    private func execute(_ batch: inout [OutboundAction]) {
+        // Moving each action out (reverse, then pop from the end) instead of iterating and then
+        // clearing saves a copy and a destroy of every action's payload.
+        batch.reverse()
+        while let action = batch.popLast() {
             switch action {
             case .text(let handle, let text):
                 handle.send(text: text)
@@ -174,7 +177,15 @@ final class UserSession: Sendable {
     ///   - registeredApp: For `start_app`/`stop_app`, the app's registry entry read before locking.
     ///   - now: The timestamp for everything this message sends.
     func glassesText(from handle: ConnectionHandle, _ message: GlassesMessage, registeredApp: AppRegistry.App?, now: Timestamp) -> Outcome {
-        self.perform { state in
+        switch message {
+        case .transcription(let language, let data):
+            return self.glassesEvent(from: handle, stream: "transcription:" + language, data: data, now: now)
+        case .relay(let stream, let data):
+            return self.glassesEvent(from: handle, stream: stream, data: data, now: now)
+        case .connectionInit, .startApp, .stopApp:
+            break
+        }
+        return self.perform { state in
             guard let glasses = state.glasses, glasses.handle === handle else {
                 return .dropped("message from a replaced glasses socket")
             }
@@ -186,13 +197,29 @@ final class UserSession: Sendable {
                 return self.startApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
             case .stopApp(let packageName):
                 return self.stopApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
-            case .transcription(let language, let data):
-                self.fanOut(&state, stream: "transcription:" + language, data: data, now: now)
-                return .handled
-            case .relay(let stream, let data):
-                self.fanOut(&state, stream: stream, data: data, now: now)
+            case .transcription, .relay:
+                // Routed above.
                 return .handled
             }
+        }
+    }
+
+    /// Routes one glasses event (a relayed message or a transcription) to the subscribed apps as `data_stream`.
+    ///
+    /// The per-message path: it takes the stream and data directly rather than the whole
+    /// ``GlassesMessage``, which the lock's closure would otherwise copy.
+    /// - Parameters:
+    ///   - handle: The connection it came on; events from a replaced socket are dropped.
+    ///   - stream: The event's stream: its `type`, or `transcription:<language>`.
+    ///   - data: The `data` to send: the original message, or the transcription object.
+    ///   - now: The timestamp of the `data_stream`s.
+    func glassesEvent(from handle: ConnectionHandle, stream: String, data: ByteBuffer, now: Timestamp) -> Outcome {
+        self.perform { state in
+            guard let glasses = state.glasses, glasses.handle === handle else {
+                return .dropped("message from a replaced glasses socket")
+            }
+            self.fanOut(&state, stream: stream, data: data, now: now)
+            return .handled
         }
     }
 
@@ -251,15 +278,38 @@ final class UserSession: Sendable {
         return .handled
     }
 
-    /// Queues a `data_stream` for every running app subscribed to `stream`; the shared tail is encoded once.
+    /// Queues a `data_stream` for every running app subscribed to `stream`.
+    ///
+    /// All the messages are written into one buffer with the shared tail encoded once (see
+    /// ``DataStreamFanOut``), in three passes over the few apps: find the recipients, write their
+    /// messages, then hand each its slice.
     private func fanOut(_ state: inout State, stream: String, data: ByteBuffer, now: Timestamp) {
-        var tail: ByteBuffer?
-        for app in state.apps where app.subscriptions.matches(stream) {
-            guard let connection = app.connection else { continue }
-            if tail == nil {
-                tail = OutboundMessage.dataStreamTail(streamType: stream, data: data, timestamp: now)
-            }
-            state.outbox.append(.text(connection, OutboundMessage.dataStream(prefix: app.dataStreamPrefix, tail: tail!)))
+        // Bit i marks apps[i] as a recipient, so matching runs once per app; apps past the 64th
+        // (never seen in practice) are matched again in the later passes.
+        var recipientBits: UInt64 = 0
+        var recipients = 0
+        var prefixBytes = 0
+        for index in state.apps.indices where state.apps[index].receives(stream) {
+            if index < 64 { recipientBits |= 1 << UInt64(index) }
+            recipients += 1
+            prefixBytes += state.apps[index].dataStreamPrefix.readableBytes
+        }
+        guard recipients > 0 else { return }
+        func isRecipient(_ index: Int) -> Bool {
+            index < 64 ? recipientBits & (1 << UInt64(index)) != 0 : state.apps[index].receives(stream)
+        }
+
+        var fanOut = DataStreamFanOut(streamType: stream, data: data, timestamp: now, recipients: recipients, prefixBytes: prefixBytes)
+        for index in state.apps.indices where isRecipient(index) {
+            fanOut.append(prefix: state.apps[index].dataStreamPrefix)
+        }
+        var offset = 0
+        for index in state.apps.indices where isRecipient(index) {
+            // `receives` checked that the app is running.
+            guard let connection = state.apps[index].connection else { continue }
+            let prefixLength = state.apps[index].dataStreamPrefix.readableBytes
+            state.outbox.append(.text(connection, fanOut.message(at: offset, prefixLength: prefixLength)))
+            offset += prefixLength + fanOut.tailLength
         }
     }
 

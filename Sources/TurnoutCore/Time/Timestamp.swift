@@ -42,8 +42,25 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     package var description: String { self.iso8601 }
 
-    /// Appends the ISO-8601 rendering (24 bytes for years 0...9999) to a buffer.
+    /// The length of the rendering: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    static let renderedLength = 24
+
+    /// Appends the ISO-8601 rendering (24 bytes) to a buffer.
+    ///
+    /// Years outside 0...9999 keep their last four digits (negative years render as `0000`).
     func write(to buffer: inout ByteBuffer) {
+        // One reservation and raw stores: this runs once per routed message, and 24 separate
+        // `writeInteger` calls each re-check capacity and uniqueness.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.renderedLength) { output in
+            self.render(into: output)
+            return Self.renderedLength
+        }
+    }
+
+    /// Renders into the first ``renderedLength`` bytes of `output`.
+    ///
+    /// - Precondition: `output` holds at least ``renderedLength`` bytes.
+    func render(into output: UnsafeMutableRawBufferPointer) {
         let milliseconds = self.millisecondsSince1970
         var days = milliseconds / 86_400_000
         var remainder = milliseconds % 86_400_000
@@ -52,35 +69,28 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
             days -= 1
         }
         let (year, month, day) = Self.civilFromDays(days)
-        let millisecond = remainder % 1000
-        let second = remainder / 1000 % 60
-        let minute = remainder / 60_000 % 60
-        let hour = remainder / 3_600_000
-        Self.writeDigits(year, count: 4, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        Self.writeDigits(month, count: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        Self.writeDigits(day, count: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "T"))
-        Self.writeDigits(hour, count: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        Self.writeDigits(minute, count: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        Self.writeDigits(second, count: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "."))
-        Self.writeDigits(millisecond, count: 3, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "Z"))
+        Self.storeDigits(year, count: 4, at: 0, in: output)
+        output[4] = UInt8(ascii: "-")
+        Self.storeDigits(month, count: 2, at: 5, in: output)
+        output[7] = UInt8(ascii: "-")
+        Self.storeDigits(day, count: 2, at: 8, in: output)
+        output[10] = UInt8(ascii: "T")
+        Self.storeDigits(remainder / 3_600_000, count: 2, at: 11, in: output)
+        output[13] = UInt8(ascii: ":")
+        Self.storeDigits(remainder / 60_000 % 60, count: 2, at: 14, in: output)
+        output[16] = UInt8(ascii: ":")
+        Self.storeDigits(remainder / 1000 % 60, count: 2, at: 17, in: output)
+        output[19] = UInt8(ascii: ".")
+        Self.storeDigits(remainder % 1000, count: 3, at: 20, in: output)
+        output[23] = UInt8(ascii: "Z")
     }
 
-    private static func writeDigits(_ value: Int64, count: Int, to buffer: inout ByteBuffer) {
-        var digits: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+    /// Stores the last `count` decimal digits of `value` (0 when negative), zero-padded, at `offset`.
+    private static func storeDigits(_ value: Int64, count: Int, at offset: Int, in output: UnsafeMutableRawBufferPointer) {
         var value = max(value, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            for index in stride(from: count - 1, through: 0, by: -1) {
-                raw[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+        for index in stride(from: offset + count - 1, through: offset, by: -1) {
+            output[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
         }
     }
 
