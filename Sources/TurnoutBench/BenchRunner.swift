@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import NIOCore
 import NIOPosix
 import TurnoutTransport

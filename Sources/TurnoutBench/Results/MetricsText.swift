@@ -19,7 +19,7 @@ package struct MetricsText: Sendable {
     /// The sum of every `name` sample whose labels include all of `labels`.
     package func sum(_ name: String, _ labels: [String: String] = [:]) -> Double {
         self.samples.lazy
-            .filter { $0.name == name && labels.allSatisfy { key, value in $0.labels[key] == value } }
+            .filter { sample in sample.name == name && labels.allSatisfy { key, value in sample.labels[key] == value } }
             .reduce(0) { $0 + $1.value }
     }
 

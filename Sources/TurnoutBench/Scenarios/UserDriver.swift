@@ -162,7 +162,7 @@ final class UserDriver {
         let sequence = self.jsonSent
         var buffer = glasses.channel.allocator.buffer(capacity: 224)
         if sequence % 4 == 3 {
-            buffer.writeStaticString(#"{"type":"local_transcription","text":"#"#)
+            buffer.writeStaticString(##"{"type":"local_transcription","text":"#"##)
             buffer.writeDecimal(sequence)
             buffer.writeStaticString(":")
             buffer.writeDecimal(now)
@@ -170,7 +170,7 @@ final class UserDriver {
                 ##"#","isFinal":true,"startTime":0,"endTime":500,"speakerId":"0","transcribeLanguage":"en-US","provider":"bench"}"##
             )
         } else {
-            buffer.writeStaticString(#"{"type":"button_press","buttonId":"main","pressType":"short","bench":"#"#)
+            buffer.writeStaticString(##"{"type":"button_press","buttonId":"main","pressType":"short","bench":"#"##)
             buffer.writeDecimal(sequence)
             buffer.writeStaticString(":")
             buffer.writeDecimal(now)

@@ -13,7 +13,7 @@ package struct ProcessSample: Sendable {
     /// The bench process itself, from `getrusage(RUSAGE_SELF)`.
     static func ownProcess() -> ProcessSample {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         let seconds = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         return .init(cpuSeconds: seconds, rssKiB: Double(usage.ru_maxrss), at: MonotonicClock.nanoseconds)
     }

@@ -58,7 +58,7 @@ final class SpawnedServer: Sendable {
         environment.removeValue(forKey: "TURNOUT_DEV")
         process.environment = environment
         let logURL = directory.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         if let log = try? FileHandle(forWritingTo: logURL) {
             process.standardOutput = log
             process.standardError = log
