@@ -34,6 +34,43 @@ package struct StackResult: Codable, Hashable, Sendable {
     /// the scenario has no core counters).
     package var metricsMismatches: [String]
 
+    /// Creates a result from every figure.
+    package init(
+        stack: BenchStack,
+        messagesPerSecond: Double,
+        p50Micros: Double,
+        p99Micros: Double,
+        p999Micros: Double,
+        audioBytesPerSecond: Double,
+        serverCPUPercent: Double?,
+        clientCPUPercent: Double,
+        rssPerConnectionKiB: Double?,
+        connections: Int,
+        sent: Int,
+        received: Int,
+        errors: Int,
+        drops: Int,
+        reordered: Int,
+        metricsMismatches: [String]
+    ) {
+        self.stack = stack
+        self.messagesPerSecond = messagesPerSecond
+        self.p50Micros = p50Micros
+        self.p99Micros = p99Micros
+        self.p999Micros = p999Micros
+        self.audioBytesPerSecond = audioBytesPerSecond
+        self.serverCPUPercent = serverCPUPercent
+        self.clientCPUPercent = clientCPUPercent
+        self.rssPerConnectionKiB = rssPerConnectionKiB
+        self.connections = connections
+        self.sent = sent
+        self.received = received
+        self.errors = errors
+        self.drops = drops
+        self.reordered = reordered
+        self.metricsMismatches = metricsMismatches
+    }
+
     /// Whether this result shows any loss, reordering, error or metrics mismatch.
     package var isClean: Bool {
         self.errors == 0 && self.drops == 0 && self.reordered == 0 && self.metricsMismatches.isEmpty
