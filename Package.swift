@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.1.0"),
         .package(url: "https://github.com/vapor/websocket-kit.git", from: "2.15.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
         // YAML configuration files: located diagnostics, typed reading, reload-on-change watching.
@@ -108,10 +109,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: flags check | explain | simulate.
+        // The load generator of `turnout bench`: a multi-threaded NIO WebSocket client, scenarios,
+        // a spawned or external server, results and their cross-check against /metrics.
+        .target(
+            name: "TurnoutBench",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutTransport"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, flags check | explain | simulate, token, bench.
         .executableTarget(
             name: "turnout",
             dependencies: [
+                .byName(name: "TurnoutBench"),
                 .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
@@ -130,6 +148,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TurnoutTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TurnoutBenchTests",
+            dependencies: [
+                .byName(name: "TurnoutBench")
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

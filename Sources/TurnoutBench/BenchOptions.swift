@@ -1,0 +1,107 @@
+/// Everything one `turnout bench` run needs; the command line maps its options onto it.
+///
+/// Every field has the default the command documents, so `.init()` is a small echo run against a
+/// spawned server on both stacks.
+package struct BenchOptions: Sendable {
+    /// Where the server comes from.
+    package enum Target: Sendable {
+        /// A server that is already running: its public WebSocket base URL (`ws://127.0.0.1:8002`),
+        /// its admin base URL (`http://127.0.0.1:9090`), and its process id if known (for CPU/RSS).
+        case url(public: String, admin: String, pid: Int32?)
+        /// `turnout serve` started by the bench from `executable`, optionally pinned with
+        /// `taskset -c serverCPUs`.
+        case spawn(executable: String, serverCPUs: String?)
+    }
+
+    /// The workload. Default echo.
+    package var scenario: BenchScenario
+    /// The server. Default: spawn the current executable.
+    package var target: Target
+    /// Which stacks get load. Default `both` with 3 rounds.
+    package var plan: StackPlan
+    /// Measured time of the whole run, shared evenly by the measurements (`both` with 3 rounds
+    /// makes 6 of them); at least 1 s each. Default 10 s.
+    package var duration: Duration
+    /// Echo: connections. Default 100.
+    package var connections: Int
+    /// Echo: message size in bytes. Default 100.
+    package var size: Int
+    /// Glasses: users. Default 10. Fanout: publishers (users). Default 1.
+    package var users: Int
+    /// Glasses: apps per user. Default 2. Fanout: subscribers per publisher. Default 16.
+    package var apps: Int
+    /// Glasses: JSON events per user per second. Default 10.
+    package var rate: Int
+    /// Glasses: audio frames (640 B) per user per second. Default 50.
+    package var audioRate: Int
+    /// Fanout: events a publisher may have outstanding (not yet at every subscriber). Default 32.
+    package var window: Int
+    /// Client event-loop threads. Default 2.
+    package var threads: Int
+    /// JWT secret for minting glasses tokens (`--url` only; spawned servers get a random one).
+    package var jwtSecret: String?
+    /// Port of the bench's webhook server (`--url` only; the server's apps.yaml must point at
+    /// it). 0 picks a free port, which is right for `--spawn`. Default 0.
+    package var webhookPort: Int
+    /// Print a progress line on stderr once a second. Default true.
+    package var progress: Bool
+
+    /// Creates options; see each field for its default.
+    package init(
+        scenario: BenchScenario = .echo,
+        target: Target = .spawn(executable: "/proc/self/exe", serverCPUs: nil),
+        plan: StackPlan = .both(rounds: 3),
+        duration: Duration = .seconds(10),
+        connections: Int = 100,
+        size: Int = 100,
+        users: Int = 10,
+        apps: Int = 2,
+        rate: Int = 10,
+        audioRate: Int = 50,
+        window: Int = 32,
+        threads: Int = 2,
+        jwtSecret: String? = nil,
+        webhookPort: Int = 0,
+        progress: Bool = true
+    ) {
+        self.scenario = scenario
+        self.target = target
+        self.plan = plan
+        self.duration = duration
+        self.connections = connections
+        self.size = size
+        self.users = users
+        self.apps = apps
+        self.rate = rate
+        self.audioRate = audioRate
+        self.window = window
+        self.threads = threads
+        self.jwtSecret = jwtSecret
+        self.webhookPort = webhookPort
+        self.progress = progress
+    }
+
+    /// The measured time of one measurement: ``duration`` shared by all of them, at least 1 s.
+    package var durationPerMeasurement: Duration {
+        let count = max(1, self.plan.measurements.count)
+        return max(.seconds(1), self.duration / count)
+    }
+
+    /// Checks the numbers are in range before anything starts.
+    ///
+    /// - Throws: ``BenchError/invalidOption(_:)`` naming the option.
+    package func validate() throws(BenchError) {
+        func check(_ ok: Bool, _ message: String) throws(BenchError) {
+            if !ok { throw .invalidOption(message) }
+        }
+        try check((1...20_000).contains(self.connections), "--connections must be 1...20000")
+        try check((1...1_000_000).contains(self.size), "--size must be 1...1000000 bytes")
+        try check((1...5_000).contains(self.users), "--users must be 1...5000")
+        try check((1...64).contains(self.apps), "--apps/--subscribers must be 1...64")
+        try check((0...10_000).contains(self.rate), "--rate must be 0...10000 events per second")
+        try check((0...1_000).contains(self.audioRate), "--audio-rate must be 0...1000 frames per second")
+        try check((1...10_000).contains(self.window), "--window must be 1...10000")
+        try check((1...64).contains(self.threads), "--threads must be 1...64")
+        try check(self.duration <= .seconds(3600), "--duration must be at most 1 hour")
+    }
+}

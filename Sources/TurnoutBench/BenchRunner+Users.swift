@@ -1,0 +1,208 @@
+import Foundation
+import NIOCore
+import TurnoutTransport
+
+extension BenchRunner {
+    /// One glasses or fanout measurement: users and apps set up over the real protocol, load
+    /// until the deadline, drain, count, and cross-check `/metrics`.
+    func measureUsers(
+        _ measurement: Int,
+        stacks: [BenchStack],
+        server: ServerUnderTest,
+        stats: [NIOLoopBound<LoopStats>],
+        authority: TokenAuthority,
+        label: String
+    ) async throws -> [StackResult] {
+        let apps = self.options.apps
+        let packages = (0..<apps).map(BenchConfigFiles.package)
+        let keys = (0..<apps).map(BenchConfigFiles.apiKey)
+        let pacing: UserDriver.Pacing =
+            self.options.scenario == .fanout ? .window(self.options.window) : .rate(json: self.options.rate, audio: self.options.audioRate)
+        let users = try await self.assignUsers(measurement, stacks: stacks, server: server)
+        let idle = server.sample()
+        defer {
+            for channel in self.registry.clear() { channel.close(promise: nil) }
+        }
+
+        for (index, user) in users.enumerated() {
+            let bound = stats[index % stats.count]
+            let loop = bound.eventLoop
+            let driver = try await loop.submit {
+                let driver = UserDriver(userId: user.id, stack: user.stack, packages: packages, apiKeys: keys, stats: bound.value, pacing: pacing)
+                bound.value.users.append(driver)
+                return NIOLoopBound(driver, eventLoop: loop)
+            }.get()
+            self.registry.register(user.id, .init(loop: loop, driver: driver, packages: packages))
+            let token = try await authority.glassesToken(email: user.id)
+            let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") { channel in
+                try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+            }
+            self.registry.keep(glasses)
+            glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
+        }
+
+        // Setup: every app acked and subscribed, at most 30 s.
+        var ready = false
+        for _ in 0..<600 {
+            ready = try await self.everyLoop(stats) { $0.users.allSatisfy(\.isReady) }
+            if ready || !self.registry.failureMessages.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard ready else {
+            let failures = self.registry.failureMessages
+            throw BenchError.setup(
+                "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
+                    + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
+            )
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let loaded = server.sample()
+        let before = try await server.metrics()
+
+        let duration = self.options.durationPerMeasurement
+        let serverBefore = server.sample()
+        let clientBefore = ProcessSample.ownProcess()
+        let deadline = MonotonicClock.nanoseconds + UInt64(duration.components.seconds) * 1_000_000_000
+            + UInt64(duration.components.attoseconds / 1_000_000_000)
+        for bound in stats {
+            let loop = bound.eventLoop
+            try await loop.submit {
+                for user in bound.value.users { user.begin(deadline: deadline) }
+                guard case .rate = pacing else { return }
+                bound.value.ticker = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { _ in
+                    let now = MonotonicClock.nanoseconds
+                    for user in bound.value.users { user.tick(now: now) }
+                }
+            }.get()
+        }
+        try await self.runFor(duration, label: label, stats: stats)
+        let serverAfter = server.sample()
+        let clientAfter = ProcessSample.ownProcess()
+
+        // Drain: everything sent reaches every app, at most 5 s.
+        for bound in stats {
+            try await bound.eventLoop.submit {
+                bound.value.ticker?.cancel()
+                bound.value.ticker = nil
+            }.get()
+        }
+        for _ in 0..<100 {
+            if try await self.everyLoop(stats, { $0.users.allSatisfy(\.isDrained) }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let counters = try await self.collect(stats) { loop in
+            for user in loop.users { user.finish() }
+        }
+        let after = try await server.metrics()
+        let mismatches = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+
+        // Stop the apps so the server does not restart them, then close everything.
+        for bound in stats {
+            try await bound.eventLoop.submit {
+                for user in bound.value.users { user.stopApps() }
+            }.get()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        for channel in self.registry.clear() { try? await channel.close() }
+        for bound in stats { try await bound.eventLoop.submit { bound.value.reset() }.get() }
+
+        let seconds = Double(deadline &- clientBefore.at) / 1e9
+        return stacks.map { stack in
+            self.result(
+                stack: stack,
+                counters: counters[stack.index],
+                seconds: seconds,
+                server: (serverBefore, serverAfter),
+                client: (clientBefore, clientAfter),
+                rss: (idle, loaded),
+                mismatches: mismatches[stack.index]
+            )
+        }
+    }
+
+    /// The users of one measurement and their stacks, as the server's flags decide them.
+    ///
+    /// Single-stack measurements try up to 64 candidate ids per user until `/admin/route` puts
+    /// one on the wanted stack (a spawned server pins the first); split measurements take what
+    /// the flags give.
+    private func assignUsers(_ measurement: Int, stacks: [BenchStack], server: ServerUnderTest) async throws -> [(id: String, stack: BenchStack)] {
+        var users: [(id: String, stack: BenchStack)] = []
+        for user in 0..<self.userCount {
+            if stacks.count > 1 {
+                let id = self.userId(measurement: measurement, stack: nil, user: user, candidate: 0)
+                let glasses = try await server.route(userId: id, endpoint: "glasses")
+                let app = try await server.route(userId: id, endpoint: "app")
+                guard glasses == app else {
+                    throw BenchError.setup("the flags put \(id)'s glasses on \(glasses.rawValue) but its apps on \(app.rawValue); use endpoints [glasses, app]")
+                }
+                users.append((id, glasses))
+                continue
+            }
+            var found: String?
+            for candidate in 0..<64 {
+                let id = self.userId(measurement: measurement, stack: stacks[0], user: user, candidate: candidate)
+                if try await server.route(userId: id, endpoint: "glasses") == stacks[0], try await server.route(userId: id, endpoint: "app") == stacks[0] {
+                    found = id
+                    break
+                }
+            }
+            guard let found else {
+                throw BenchError.setup("no user id among 64 candidates lands on \(stacks[0].rawValue) with this server's flags; set its percentage between 1 and 99")
+            }
+            users.append((found, stacks[0]))
+        }
+        return users
+    }
+
+    /// Compares the deltas of the server's per-stack message counters with the bench's counts:
+    /// messages the glasses endpoint received, and messages the app endpoint sent.
+    static func crossCheck(before: MetricsText, after: MetricsText, counters: [StackCounters], stacks: [BenchStack]) -> [[String]] {
+        var mismatches: [[String]] = [[], []]
+        for stack in stacks {
+            let counts = counters[stack.index]
+            let checks: [(metric: String, endpoint: String, bench: Int, what: String)] = [
+                ("turnout_messages_received_total", "glasses", counts.jsonSent + counts.audioSent, "messages the glasses sent"),
+                ("turnout_messages_sent_total", "app", counts.received, "deliveries the apps received"),
+            ]
+            for check in checks {
+                let labels = ["stack": stack.rawValue, "endpoint": check.endpoint]
+                let delta = Int(after.sum(check.metric, labels) - before.sum(check.metric, labels))
+                if delta != check.bench {
+                    mismatches[stack.index].append(
+                        "\(check.metric){stack=\"\(stack.rawValue)\",endpoint=\"\(check.endpoint)\"} grew by \(delta), but the bench counted \(check.bench) \(check.what)"
+                    )
+                }
+            }
+        }
+        return mismatches
+    }
+
+    /// A webhook from the server: for a `session_request` of a known user, connect the app.
+    func webhookArrived(_ body: String, registry: UserRegistry) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+            object["type"] as? String == "session_request",
+            let userId = object["userId"] as? String,
+            let sessionId = object["sessionId"] as? String,
+            let url = object["augmentOSWebsocketUrl"] as? String,
+            let entry = registry.entry(userId)
+        else { return }
+        let package = String(sessionId.dropFirst(userId.count + 1))
+        guard let index = entry.packages.firstIndex(of: package) else {
+            registry.fail("a session_request for unknown package \(package)")
+            return
+        }
+        Task {
+            do {
+                let target = try HostPort(url: url)
+                let driver = entry.driver
+                let channel = try await WebSocketConnector.connect(on: entry.loop, host: target.host, port: target.port, uri: target.path) { channel in
+                    try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
+                }
+                registry.keep(channel)
+                channel.pipeline.fireUserInboundEventTriggered(AppClientHandler.Init())
+            } catch {
+                registry.fail("app \(package) of \(userId): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Everything a run measured: what `--json` writes and the table is made from.
+package struct BenchReport: Codable, Sendable {
+    /// The workload.
+    package var scenario: BenchScenario
+    /// `--stack` as given, e.g. `both (3 rounds)`.
+    package var plan: String
+    /// The load parameters, e.g. `connections=100 size=100`.
+    package var parameters: String
+    /// Measured seconds per measurement.
+    package var secondsPerMeasurement: Double
+    /// Each measurement's results, in the order they ran.
+    package var measurements: [[StackResult]]
+    /// Per stack, the medians over the measurements (failure counts summed).
+    package var summary: [StackResult]
+    /// Things a reader must know: client CPU above server CPU, missing cross-checks.
+    package var warnings: [String]
+
+    /// Whether no measurement lost, reordered or failed anything and `/metrics` agreed.
+    package var isClean: Bool { self.summary.allSatisfy(\.isClean) }
+
+    /// The side-by-side table of ``summary``.
+    package var table: String {
+        ResultTable.render(
+            compat: self.summary.first { $0.stack == .compat },
+            native: self.summary.first { $0.stack == .native },
+            audio: self.scenario == .glasses
+        )
+    }
+}

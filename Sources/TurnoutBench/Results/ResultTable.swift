@@ -1,0 +1,65 @@
+/// The end-of-run table: one row per figure, compat and native side by side, and their ratio.
+package enum ResultTable {
+    /// Renders the table in Markdown (it reads as plain text too).
+    ///
+    /// - Parameters:
+    ///   - compat: compat's figures, if it ran.
+    ///   - native: native's figures, if it ran.
+    ///   - audio: include the audio-bytes row (the glasses scenario).
+    package static func render(compat: StackResult?, native: StackResult?, audio: Bool) -> String {
+        typealias Row = (label: String, value: (StackResult) -> Double?, format: (Double) -> String)
+        var rows: [Row] = [
+            ("msgs/s", { $0.messagesPerSecond }, { Self.number($0, decimals: 0) }),
+            ("p50 latency (µs)", { $0.p50Micros }, { Self.number($0, decimals: 1) }),
+            ("p99 latency (µs)", { $0.p99Micros }, { Self.number($0, decimals: 1) }),
+            ("p99.9 latency (µs)", { $0.p999Micros }, { Self.number($0, decimals: 1) }),
+        ]
+        if audio {
+            rows.append(("audio bytes/s", { $0.audioBytesPerSecond }, { Self.number($0, decimals: 0) }))
+        }
+        rows += [
+            ("server CPU (% of a core)", { $0.serverCPUPercent }, { Self.number($0, decimals: 1) }),
+            ("client CPU (% of a core)", { $0.clientCPUPercent }, { Self.number($0, decimals: 1) }),
+            ("server RSS per connection (KiB)", { $0.rssPerConnectionKiB }, { Self.number($0, decimals: 1) }),
+            ("connections", { Double($0.connections) }, { Self.number($0, decimals: 0) }),
+            ("errors", { Double($0.errors) }, { Self.number($0, decimals: 0) }),
+            ("drops", { Double($0.drops) }, { Self.number($0, decimals: 0) }),
+            ("reordered", { Double($0.reordered) }, { Self.number($0, decimals: 0) }),
+        ]
+        var lines = ["| figure | compat | native | native/compat |", "|---|---:|---:|---:|"]
+        for row in rows {
+            let c = compat.flatMap(row.value)
+            let n = native.flatMap(row.value)
+            lines.append("| \(row.label) | \(c.map(row.format) ?? "–") | \(n.map(row.format) ?? "–") | \(Self.ratio(native: n, compat: c)) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `native / compat` as `1.23×`; `–` when either is missing or compat is 0.
+    package static func ratio(native: Double?, compat: Double?) -> String {
+        guard let native, let compat, compat != 0 else { return "–" }
+        return Self.number(native / compat, decimals: 2) + "×"
+    }
+
+    /// `value` with `decimals` decimals and thousands separated by commas: `12,345.6`.
+    package static func number(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite else { return "–" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int64(scaled / scale)
+        let fraction = Int64(scaled - Double(whole) * scale)
+        var digits = String(whole)
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        grouped = digits + grouped
+        if decimals > 0 {
+            let fractionText = String(fraction)
+            grouped += "." + String(repeating: "0", count: decimals - fractionText.count) + fractionText
+        }
+        return (value < 0 && scaled != 0 ? "-" : "") + grouped
+    }
+}

@@ -1,0 +1,60 @@
+import NIOCore
+import NIOWebSocket
+
+/// The glasses socket of one ``UserDriver``: counts `app_state_change`, answers pings and
+/// reports closes. Sending is the driver's job.
+final class GlassesClientHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// Fired into the pipeline once connected: send `start_app` for every app.
+    struct StartApps: Sendable {}
+
+    private let driver: UserDriver
+    private let writer = FrameWriter()
+
+    init(driver: UserDriver) {
+        self.driver = driver
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.driver.glasses = context
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is StartApps else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.driver.startApps()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = Self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            if frame.data.readableBytesView.starts(with: Self.appStateChange) { self.driver.appStateChanges += 1 }
+        case .ping:
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
+        case .connectionClose:
+            self.driver.socketClosed()
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.driver.socketClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.driver.error()
+        context.close(promise: nil)
+    }
+
+    private static let appStateChange = Array(#"{"type":"app_state_change""#.utf8)
+}
+
+@available(*, unavailable)
+extension GlassesClientHandler: Sendable {}

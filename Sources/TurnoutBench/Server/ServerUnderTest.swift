@@ -1,0 +1,87 @@
+import Foundation
+import NIOCore
+
+/// Where the server is and how to observe it: public and admin addresses, process id.
+struct ServerUnderTest: Sendable {
+    var host: String
+    var port: Int
+    var adminHost: String
+    var adminPort: Int
+    var pid: Int32?
+    let group: any EventLoopGroup
+
+    /// CPU and RSS now; `nil` without a pid.
+    func sample() -> ProcessSample? {
+        self.pid.flatMap(ProcessSample.process)
+    }
+
+    /// The text of `/metrics`.
+    func metrics() async throws -> MetricsText {
+        let response = try await HTTPGet.fetch(group: self.group, host: self.adminHost, port: self.adminPort, path: "/metrics")
+        guard response.status == 200 else { throw BenchError.connect("/metrics answered \(response.status)") }
+        return MetricsText(response.body)
+    }
+
+    /// The stack the flags give `userId` on `endpoint`, from `/admin/route`.
+    func route(userId: String, endpoint: String) async throws -> BenchStack {
+        let query = userId.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? userId
+        let response = try await HTTPGet.fetch(
+            group: self.group,
+            host: self.adminHost,
+            port: self.adminPort,
+            path: "/admin/route?userId=\(query)&endpoint=\(endpoint)"
+        )
+        guard response.status == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            let stack = (object["stack"] as? String).flatMap(BenchStack.init(rawValue:))
+        else {
+            throw BenchError.connect("/admin/route for \(userId) answered \(response.status): \(response.body)")
+        }
+        return stack
+    }
+
+    /// Waits (at most `timeout`) until `GET /health` on the public port answers 200.
+    func waitUntilHealthy(timeout: Duration, stillRunning: @Sendable () -> Bool) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if !stillRunning() { throw BenchError.serverStart("the server exited during start-up") }
+            if let response = try? await HTTPGet.fetch(group: self.group, host: self.host, port: self.port, path: "/health"), response.status == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError.serverStart("the server did not answer GET /health on \(self.host):\(self.port) within \(timeout)")
+    }
+}
+
+/// Parses `ws://host:port` or `http://host:port` (a path, if any, is ignored).
+package struct HostPort: Hashable, Sendable {
+    /// Host name or address.
+    package var host: String
+    /// TCP port.
+    package var port: Int
+    /// The path and query after the authority, `/` when there is none.
+    package var path: String
+
+    /// Creates one from its parts.
+    package init(host: String, port: Int, path: String) {
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
+    /// - Throws: ``BenchError/invalidOption(_:)`` for anything that is not `scheme://host:port[/path]`.
+    package init(url: String) throws(BenchError) {
+        guard let scheme = url.range(of: "://") else { throw .invalidOption("'\(url)' is not a URL like ws://127.0.0.1:8002") }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]), (1...65535).contains(port) else {
+            throw .invalidOption("'\(url)' needs an explicit port, like ws://127.0.0.1:8002")
+        }
+        self.host = String(authority[..<colon])
+        self.port = port
+        self.path = authorityEnd == rest.endIndex ? "/" : String(rest[authorityEnd...])
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import TurnoutBench
+
+/// `turnout bench`: the load generator that compares the two transport stacks side by side.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load a Turnout server on compat, native or both stacks and compare them side by side.",
+        discussion: """
+            Scenarios: echo (closed-loop round trips on /echo-ws), fanout (one user's glasses
+            publishing JSON events to K subscribed apps, closed loop, over the real protocol) and
+            glasses (U users with A apps each: JSON events at --rate and 640-byte audio at 50/s).
+            With --spawn the bench starts `turnout serve` itself from this binary, with generated
+            flags.yaml and apps.yaml, and samples its CPU and RSS from /proc. With --url, the
+            glasses and fanout scenarios need the server's JWT secret (--jwt-secret or
+            AUGMENTOS_AUTH_JWT_SECRET) and an apps.yaml from `--write-apps-yaml`.
+            Exit status: 0 clean, 1 on any loss, reordering, error or /metrics mismatch.
+            """
+    )
+
+    @Option(help: "echo, fanout or glasses.")
+    var scenario: String = "echo"
+
+    @Option(help: "Base WebSocket URL of a running server, e.g. ws://127.0.0.1:8002 (instead of --spawn).")
+    var url: String?
+
+    @Option(help: "Admin base URL of the running server (with --url).")
+    var adminURL: String = "http://127.0.0.1:9090"
+
+    @Option(help: "Process id of the running server, for CPU and RSS (with --url).")
+    var serverPID: Int32?
+
+    @Flag(help: "Start `turnout serve` from this binary on free loopback ports (the default without --url).")
+    var spawn = false
+
+    @Option(help: "With --spawn: run the server under `taskset -c LIST`, e.g. 0.")
+    var serverCPUs: String?
+
+    @Option(help: "compat, native, both (interleaved rounds, medians) or split:P (both at once, P % native).")
+    var stack: String = "both"
+
+    @Option(help: "Rounds of --stack both (at least 3).")
+    var rounds: Int = 3
+
+    @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s.")
+    var duration: String = "10s"
+
+    @Option(help: "echo: connections.")
+    var connections: Int = 100
+
+    @Option(help: "echo: message size in bytes.")
+    var size: Int = 100
+
+    @Option(help: "glasses: users; fanout: publishers (default 1 for fanout).")
+    var users: Int?
+
+    @Option(help: "glasses: apps per user.")
+    var apps: Int = 2
+
+    @Option(help: "fanout: subscribers (apps) per publisher.")
+    var subscribers: Int = 16
+
+    @Option(help: "glasses: JSON events per user per second.")
+    var rate: Int = 10
+
+    @Option(help: "glasses: 640-byte audio frames per user per second.")
+    var audioRate: Int = 50
+
+    @Option(help: "fanout: events a publisher may have outstanding.")
+    var window: Int = 32
+
+    @Option(help: "Client event-loop threads.")
+    var threads: Int = 2
+
+    @Option(help: "With --url: the server's JWT secret (default $AUGMENTOS_AUTH_JWT_SECRET).")
+    var jwtSecret: String?
+
+    @Option(help: "With --url: port of the bench's webhook server; the server's apps.yaml must point at it.")
+    var webhookPort: Int = 7010
+
+    @Option(help: "Write the results as JSON to FILE.")
+    var json: String?
+
+    @Option(help: "Print the apps.yaml a --url server needs for glasses/fanout (N apps, webhook port) and exit.")
+    var writeAppsYAML: Int?
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func run() async throws {
+        if let count = self.writeAppsYAML {
+            print(BenchConfigFiles.appsYAML(apps: count, webhookPort: self.webhookPort), terminator: "")
+            return
+        }
+        let options: BenchOptions
+        do {
+            options = try self.makeOptions()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let report: BenchReport
+        do {
+            report = try await BenchRunner(options: options).run()
+        } catch let error as BenchError {
+            StandardError.write("turnout bench: \(error)\n")
+            throw ExitCode(2)
+        }
+        print("\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(report.secondsPerMeasurement) s per measurement\n")
+        print(report.table)
+        for warning in report.warnings { print("warning: \(warning)") }
+        for result in report.summary {
+            for mismatch in result.metricsMismatches { print("error: /metrics: \(mismatch)") }
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        guard report.isClean else {
+            StandardError.write("turnout bench: FAILED: loss, reordering, errors or a /metrics mismatch (see the table)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private func makeOptions() throws(BenchError) -> BenchOptions {
+        guard let scenario = BenchScenario(rawValue: self.scenario) else {
+            throw .invalidOption("--scenario takes echo, fanout or glasses; got '\(self.scenario)'")
+        }
+        if self.spawn && self.url != nil { throw .invalidOption("pass either --spawn or --url, not both") }
+        let target: BenchOptions.Target
+        if let url {
+            target = .url(public: url, admin: self.adminURL, pid: self.serverPID)
+        } else {
+            target = .spawn(executable: "/proc/self/exe", serverCPUs: self.serverCPUs)
+        }
+        let fanout = scenario == .fanout
+        return BenchOptions(
+            scenario: scenario,
+            target: target,
+            plan: try StackPlan(parsing: self.stack, rounds: self.rounds),
+            duration: try DurationParser.parse(self.duration),
+            connections: self.connections,
+            size: self.size,
+            users: self.users ?? (fanout ? 1 : 10),
+            apps: fanout ? self.subscribers : self.apps,
+            rate: self.rate,
+            audioRate: fanout ? 0 : self.audioRate,
+            window: self.window,
+            threads: self.threads,
+            jwtSecret: self.jwtSecret,
+            webhookPort: self.url == nil ? 0 : self.webhookPort,
+            progress: !self.quiet
+        )
+    }
+}
