@@ -34,7 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Start `turnout serve` from this binary on free loopback ports (the default without --url).")
     var spawn = false
 
-    @Option(help: "With --spawn: run the server under `taskset -c LIST`, e.g. 0.")
+    @Option(name: .customLong("server-cpus"), help: "With --spawn: run the server under `taskset -c LIST`, e.g. 0.")
     var serverCPUs: String?
 
     @Option(help: "compat, native, both (interleaved rounds, medians) or split:P (both at once, P % native).")
@@ -106,7 +106,7 @@ struct BenchCommand: AsyncParsableCommand {
             StandardError.write("turnout bench: \(error)\n")
             throw ExitCode(2)
         }
-        print("\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(report.secondsPerMeasurement) s per measurement\n")
+        print("\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(String(format: "%.1f", report.secondsPerMeasurement)) s per measurement\n")
         print(report.table)
         for warning in report.warnings { print("warning: \(warning)") }
         for result in report.summary {
