@@ -55,7 +55,20 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/turnout-compare.XXXXXX")
 [ -n "$JSON_DIR" ] || JSON_DIR="$WORK/json"
 mkdir -p "$JSON_DIR"
 PIDS=()
+BENCH_PID=""
+tree() { # pid and all its descendants, by parent pid
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do tree "$child"; done
+  echo "$1"
+}
 cleanup() {
+  # The running bench first, with everything under it (timeout, bench, the `turnout serve`
+  # it spawned), then the peers.
+  if [ -n "$BENCH_PID" ]; then
+    local all; all=$(tree "$BENCH_PID")
+    kill $all 2>/dev/null
+    PIDS+=($all)
+  fi
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
   done
@@ -161,8 +174,13 @@ TURNOUT_SECONDS=$((6 * SECONDS_PER)) # --stack both --rounds 3 = 6 measurements
 run_bench() { # label json args...
   local label=$1 json=$2; shift 2
   local budget=$(( TURNOUT_SECONDS + 120 ))
-  if ! timeout "$budget" "${CLIENT_PIN[@]}" "$TURNOUT" bench "$@" "${ECHO_ARGS[@]}" --json "$json" > "$WORK/bench.out" 2>&1; then
-    note "round $r $label: turnout bench failed or found errors (exit $?): $(grep -iE 'error|lost|drop' "$WORK/bench.out" | head -n 3 | tr '\n' ' ')"
+  # In the background and waited for, so that the trap runs at once on INT/TERM.
+  "${CLIENT_PIN[@]}" timeout "$budget" "$TURNOUT" bench "$@" "${ECHO_ARGS[@]}" --json "$json" > "$WORK/bench.out" 2>&1 &
+  BENCH_PID=$!
+  wait "$BENCH_PID"; local status=$?
+  BENCH_PID=""
+  if [ "$status" -ne 0 ]; then
+    note "round $r $label: turnout bench failed or found errors (exit $status): $(grep -iE 'error|lost|drop' "$WORK/bench.out" | head -n 3 | tr '\n' ' ')"
   fi
 }
 for r in $(seq 1 "$ROUNDS"); do
