@@ -149,11 +149,11 @@ wait_port() { # port pid -> 0 once it accepts, 1 if the process died or 15 s pas
   return 1
 }
 mkdir -p "$WORK/logs"
-declare -A PEER_PORT PEER_PID
-start_peer() { # name command...
-  local name=$1; shift
+declare -A PEER_PORT PEER_PID PEER_CMD
+start_peer() { # name -> starts it on a free port, sets PEER_PORT/PEER_PID
+  local name=$1
   local port; port=$(free_port)
-  HOST=127.0.0.1 PORT=$port "${SERVER_PIN[@]}" "$@" "$port" > "$WORK/logs/$name.log" 2>&1 &
+  HOST=127.0.0.1 PORT=$port "${SERVER_PIN[@]}" ${PEER_CMD[$name]} "$port" > "$WORK/logs/$name.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   if wait_port "$port" "$pid"; then
@@ -162,11 +162,21 @@ start_peer() { # name command...
     return 0
   fi
   note "$name: did not start: $(tail -n 3 "$WORK/logs/$name.log" | tr '\n' ' ')"
+  kill "$pid" 2>/dev/null
   return 1
 }
+stop_peer() { # name
+  local pid=${PEER_PID[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  PEER_PID[$1]=""
+}
+# Each peer is started for its own measurement and stopped after it, so that no idle
+# runtime shares core 0 with the next server.
 PEERS=()
-if [ "$NODE_OK" = 1 ]; then start_peer node node "$HERE/peers/node-ws-echo.js" && PEERS+=(node); fi
-if [ "$BUN_OK" = 1 ]; then start_peer bun "$BUN_BIN" "$HERE/peers/bun-echo.ts" && PEERS+=(bun); fi
+if [ "$NODE_OK" = 1 ]; then PEER_CMD[node]="node $HERE/peers/node-ws-echo.js"; PEERS+=(node); fi
+if [ "$BUN_OK" = 1 ]; then PEER_CMD[bun]="$BUN_BIN $HERE/peers/bun-echo.ts"; PEERS+=(bun); fi
 
 # --- Rounds ------------------------------------------------------------------------------
 ECHO_ARGS=(--scenario echo --connections "$CONNECTIONS" --size "$SIZE" --quiet)
@@ -186,7 +196,9 @@ run_bench() { # label json args...
 for r in $(seq 1 "$ROUNDS"); do
   for name in "${PEERS[@]}"; do
     log "round $r/$ROUNDS: $name (${SECONDS_PER}s)"
+    start_peer "$name" || continue
     run_bench "$name" "$JSON_DIR/$name-$r.json" --url "ws://127.0.0.1:${PEER_PORT[$name]}" --server-pid "${PEER_PID[$name]}" --stack native --duration "${SECONDS_PER}s"
+    stop_peer "$name"
   done
   log "round $r/$ROUNDS: turnout compat+native, 3 interleaved rounds (${TURNOUT_SECONDS}s)"
   run_bench turnout "$JSON_DIR/turnout-$r.json" --spawn "${SERVER_CPUS[@]}" --stack both --rounds 3 --duration "${TURNOUT_SECONDS}s"
