@@ -220,6 +220,8 @@ package final class BenchRunner: Sendable {
             p50Micros: micros(50),
             p99Micros: micros(99),
             p999Micros: micros(99.9),
+            latencyCDF: counters.latency.totalCount == 0
+                ? [] : LatencyPoint.percentiles.map { LatencyPoint(percentile: $0, micros: micros($0)) },
             audioBytesPerSecond: Double(counters.audioBytesReceived) / seconds,
             serverCPUPercent: serverCPU,
             clientCPUPercent: client.after.cpuPercent(since: client.before),
