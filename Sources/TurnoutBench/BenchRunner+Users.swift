@@ -124,7 +124,7 @@ extension BenchRunner {
     ///
     /// Single-stack measurements try up to 64 candidate ids per user until `/admin/route` puts
     /// one on the wanted stack (a spawned server pins the first); split measurements take what
-    /// the flags give.
+    /// the flags give (a spawned server pins exactly round(U×P/100) of them to native).
     private func assignUsers(_ measurement: Int, stacks: [BenchStack], server: ServerUnderTest) async throws -> [(id: String, stack: BenchStack)] {
         var users: [(id: String, stack: BenchStack)] = []
         for user in 0..<self.userCount {

@@ -136,11 +136,20 @@ package final class BenchRunner: Sendable {
         "bench-\(self.runTag)-m\(measurement)-\(stack?.rawValue ?? "split")-u\(user)-k\(candidate)@bench.local"
     }
 
-    /// Spawned servers pin the first candidate of every single-stack user to its stack.
+    /// Spawned servers pin the first candidate of every single-stack user to its stack, and in
+    /// a split exactly ``StackPlan/splitNativeCount(users:nativePercent:)`` of the users to native
+    /// and the rest to compat. The bench still learns each user's stack from `/admin/route`.
     private func pinnedUsers() -> (native: [String], compat: [String]) {
-        guard self.options.scenario != .echo, self.splitPercent == nil else { return ([], []) }
+        guard self.options.scenario != .echo else { return ([], []) }
         var pins: (native: [String], compat: [String]) = ([], [])
         for (measurement, stacks) in self.options.plan.measurements.enumerated() {
+            if let percent = self.splitPercent {
+                let ids = (0..<self.userCount).map { self.userId(measurement: measurement, stack: nil, user: $0, candidate: 0) }
+                let split = StackPlan.splitPins(ids, nativePercent: percent)
+                pins.native += split.native
+                pins.compat += split.compat
+                continue
+            }
             for stack in stacks {
                 let ids = (0..<self.userCount).map { self.userId(measurement: measurement, stack: stack, user: $0, candidate: 0) }
                 if stack == .native { pins.native += ids } else { pins.compat += ids }
@@ -220,6 +229,8 @@ package final class BenchRunner: Sendable {
             p50Micros: micros(50),
             p99Micros: micros(99),
             p999Micros: micros(99.9),
+            latencyCDF: counters.latency.totalCount == 0
+                ? [] : LatencyPoint.percentiles.map { LatencyPoint(percentile: $0, micros: micros($0)) },
             audioBytesPerSecond: Double(counters.audioBytesReceived) / seconds,
             serverCPUPercent: serverCPU,
             clientCPUPercent: client.after.cpuPercent(since: client.before),

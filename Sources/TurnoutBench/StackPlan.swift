@@ -44,6 +44,21 @@ package enum StackPlan: Hashable, Sendable, CustomStringConvertible {
         index * 100 < count * nativePercent ? .native : .compat
     }
 
+    /// How many of `users` users a spawned server pins to native in a `split` measurement:
+    /// `round(users × nativePercent / 100)`, halves rounded up.
+    package static func splitNativeCount(users: Int, nativePercent: Int) -> Int {
+        (max(users, 0) * min(max(nativePercent, 0), 100) + 50) / 100
+    }
+
+    /// The pins of a `split` measurement's users (glasses, fanout): the first
+    /// ``splitNativeCount(users:nativePercent:)`` of `ids` on native, the rest on compat, so the
+    /// split is exact however few users there are (the flag's hash bucketing alone can put both
+    /// of 2 users on compat).
+    package static func splitPins(_ ids: [String], nativePercent: Int) -> (native: [String], compat: [String]) {
+        let native = Self.splitNativeCount(users: ids.count, nativePercent: nativePercent)
+        return (Array(ids.prefix(native)), Array(ids.dropFirst(native)))
+    }
+
     package var description: String {
         switch self {
         case .single(let stack): stack.rawValue

@@ -82,6 +82,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to FILE.")
     var json: String?
 
+    @Option(help: "Write a self-contained HTML report (table, latency CDFs, throughput bars) to FILE.html.")
+    var report: String?
+
     @Option(help: "Print the apps.yaml a --url server needs for glasses/fanout (N apps, webhook port) and exit.")
     var writeAppsYAML: Int?
 
@@ -116,6 +119,9 @@ struct BenchCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+        if let path = self.report {
+            try HTMLReport.render(report, date: Date()).write(to: URL(fileURLWithPath: path), atomically: true, encoding: .utf8)
         }
         guard report.isClean else {
             StandardError.write("turnout bench: FAILED: loss, reordering, errors or a /metrics mismatch (see the table)\n")

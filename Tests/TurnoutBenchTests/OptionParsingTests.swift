@@ -20,6 +20,18 @@ struct OptionParsingTests {
         #expect((0..<7).map { StackPlan.splitStack(index: $0, count: 7, nativePercent: 0) }.allSatisfy { $0 == .compat })
     }
 
+    @Test(
+        "a spawned split pins exactly round(U × P / 100) users to native",
+        arguments: [(2, 50, 1), (1, 50, 1), (1, 49, 0), (3, 50, 2), (10, 25, 3), (10, 0, 0), (10, 100, 10), (7, 30, 2), (0, 50, 0)]
+    )
+    func splitPins(users: Int, percent: Int, native: Int) {
+        #expect(StackPlan.splitNativeCount(users: users, nativePercent: percent) == native)
+        let ids = (0..<users).map { "u\($0)" }
+        let pins = StackPlan.splitPins(ids, nativePercent: percent)
+        #expect(pins.native == Array(ids.prefix(native)))
+        #expect(pins.compat == Array(ids.dropFirst(native)))
+    }
+
     @Test("durations", arguments: [("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("2m", .seconds(120)), ("1.5", .milliseconds(1500))])
     func durations(text: String, expected: Duration) throws {
         #expect(try DurationParser.parse(text) == expected)

@@ -15,6 +15,25 @@ package struct BenchReport: Codable, Sendable {
     /// Things a reader must know: client CPU above server CPU, missing cross-checks.
     package var warnings: [String]
 
+    /// Creates a report from every field (the runner builds it; tests build their own).
+    package init(
+        scenario: BenchScenario,
+        plan: String,
+        parameters: String,
+        secondsPerMeasurement: Double,
+        measurements: [[StackResult]],
+        summary: [StackResult],
+        warnings: [String]
+    ) {
+        self.scenario = scenario
+        self.plan = plan
+        self.parameters = parameters
+        self.secondsPerMeasurement = secondsPerMeasurement
+        self.measurements = measurements
+        self.summary = summary
+        self.warnings = warnings
+    }
+
     /// Whether no measurement lost, reordered or failed anything and `/metrics` agreed.
     package var isClean: Bool { self.summary.allSatisfy(\.isClean) }
 

@@ -1,5 +1,17 @@
 /// The end-of-run table: one row per figure, compat and native side by side, and their ratio.
 package enum ResultTable {
+    /// One formatted row: the figure, each stack's value and the ratio (`–` where missing).
+    package struct Row: Hashable, Sendable {
+        /// What the row measures, e.g. `msgs/s`.
+        package var label: String
+        /// compat's value, formatted.
+        package var compat: String
+        /// native's value, formatted.
+        package var native: String
+        /// ``ResultTable/ratio(native:compat:)`` of the two.
+        package var ratio: String
+    }
+
     /// Renders the table in Markdown (it reads as plain text too).
     ///
     /// - Parameters:
@@ -7,17 +19,31 @@ package enum ResultTable {
     ///   - native: native's figures, if it ran.
     ///   - audio: include the audio-bytes row (the glasses scenario).
     package static func render(compat: StackResult?, native: StackResult?, audio: Bool) -> String {
-        typealias Row = (label: String, value: (StackResult) -> Double?, format: (Double) -> String)
-        var rows: [Row] = [
+        var lines = ["| figure | compat | native | native/compat |", "|---|---:|---:|---:|"]
+        for row in Self.rows(compat: compat, native: native, audio: audio) {
+            lines.append("| \(row.label) | \(row.compat) | \(row.native) | \(row.ratio) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The table's rows, formatted, in order; the Markdown table and the HTML report share them.
+    ///
+    /// - Parameters:
+    ///   - compat: compat's figures, if it ran.
+    ///   - native: native's figures, if it ran.
+    ///   - audio: include the audio-bytes row (the glasses scenario).
+    package static func rows(compat: StackResult?, native: StackResult?, audio: Bool) -> [Row] {
+        typealias Figure = (label: String, value: (StackResult) -> Double?, format: (Double) -> String)
+        var figures: [Figure] = [
             ("msgs/s", { $0.messagesPerSecond }, { Self.number($0, decimals: 0) }),
             ("p50 latency (µs)", { $0.p50Micros }, { Self.number($0, decimals: 1) }),
             ("p99 latency (µs)", { $0.p99Micros }, { Self.number($0, decimals: 1) }),
             ("p99.9 latency (µs)", { $0.p999Micros }, { Self.number($0, decimals: 1) }),
         ]
         if audio {
-            rows.append(("audio bytes/s", { $0.audioBytesPerSecond }, { Self.number($0, decimals: 0) }))
+            figures.append(("audio bytes/s", { $0.audioBytesPerSecond }, { Self.number($0, decimals: 0) }))
         }
-        rows += [
+        figures += [
             ("server CPU (% of a core)", { $0.serverCPUPercent }, { Self.number($0, decimals: 1) }),
             ("client CPU (% of a core)", { $0.clientCPUPercent }, { Self.number($0, decimals: 1) }),
             ("server RSS per connection (KiB)", { $0.rssPerConnectionKiB }, { Self.number($0, decimals: 1) }),
@@ -26,13 +52,16 @@ package enum ResultTable {
             ("drops", { Double($0.drops) }, { Self.number($0, decimals: 0) }),
             ("reordered", { Double($0.reordered) }, { Self.number($0, decimals: 0) }),
         ]
-        var lines = ["| figure | compat | native | native/compat |", "|---|---:|---:|---:|"]
-        for row in rows {
-            let c = compat.flatMap(row.value)
-            let n = native.flatMap(row.value)
-            lines.append("| \(row.label) | \(c.map(row.format) ?? "–") | \(n.map(row.format) ?? "–") | \(Self.ratio(native: n, compat: c)) |")
+        return figures.map { figure in
+            let c = compat.flatMap(figure.value)
+            let n = native.flatMap(figure.value)
+            return Row(
+                label: figure.label,
+                compat: c.map(figure.format) ?? "–",
+                native: n.map(figure.format) ?? "–",
+                ratio: Self.ratio(native: n, compat: c)
+            )
         }
-        return lines.joined(separator: "\n")
     }
 
     /// `native / compat` as `1.23×`; `–` when either is missing or compat is 0.

@@ -10,6 +10,9 @@ package struct StackResult: Codable, Hashable, Sendable {
     package var p99Micros: Double
     /// 99.9th percentile, µs.
     package var p999Micros: Double
+    /// The latency CDF at ``LatencyPoint/percentiles``, µs (empty when nothing was measured);
+    /// the HTML report plots it.
+    package var latencyCDF: [LatencyPoint]
     /// Audio bytes delivered to apps per second (glasses only; 0 otherwise).
     package var audioBytesPerSecond: Double
     /// Server CPU while loaded, % of one core; `nil` when the server's pid is unknown.
@@ -41,6 +44,7 @@ package struct StackResult: Codable, Hashable, Sendable {
         p50Micros: Double,
         p99Micros: Double,
         p999Micros: Double,
+        latencyCDF: [LatencyPoint] = [],
         audioBytesPerSecond: Double,
         serverCPUPercent: Double?,
         clientCPUPercent: Double,
@@ -58,6 +62,7 @@ package struct StackResult: Codable, Hashable, Sendable {
         self.p50Micros = p50Micros
         self.p99Micros = p99Micros
         self.p999Micros = p999Micros
+        self.latencyCDF = latencyCDF
         self.audioBytesPerSecond = audioBytesPerSecond
         self.serverCPUPercent = serverCPUPercent
         self.clientCPUPercent = clientCPUPercent
@@ -89,6 +94,7 @@ package struct StackResult: Codable, Hashable, Sendable {
         first.p50Micros = med(\.p50Micros)
         first.p99Micros = med(\.p99Micros)
         first.p999Micros = med(\.p999Micros)
+        first.latencyCDF = LatencyPoint.median(of: results.map(\.latencyCDF))
         first.audioBytesPerSecond = med(\.audioBytesPerSecond)
         first.serverCPUPercent = medOptional(\.serverCPUPercent)
         first.clientCPUPercent = med(\.clientCPUPercent)
