@@ -19,8 +19,8 @@ struct BenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "echo, fanout or glasses.")
-    var scenario: String = "echo"
+    @Option(help: "echo, fanout or glasses. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise.")
+    var scenario: String?
 
     @Option(help: "Base WebSocket URL of a running server, e.g. ws://127.0.0.1:8002 (instead of --spawn).")
     var url: String?
@@ -130,8 +130,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func makeOptions() throws(BenchError) -> BenchOptions {
-        guard let scenario = BenchScenario(rawValue: self.scenario) else {
-            throw .invalidOption("--scenario takes echo, fanout or glasses; got '\(self.scenario)'")
+        // A split is a live A/B through the flags, which echo bypasses.
+        let scenarioName = self.scenario ?? (self.stack.hasPrefix("split:") ? "glasses" : "echo")
+        guard let scenario = BenchScenario(rawValue: scenarioName) else {
+            throw .invalidOption("--scenario takes echo, fanout or glasses; got '\(scenarioName)'")
         }
         if self.spawn && self.url != nil { throw .invalidOption("pass either --spawn or --url, not both") }
         let target: BenchOptions.Target
