@@ -30,20 +30,13 @@ package struct CompatStack: WebSocketStack {
         configuration: WebSocketStackConfiguration,
         open: @escaping @Sendable (any Connection) -> any WebSocketEventSink
     ) throws {
-        channel.eventLoop.preconditionInEventLoop()
-        try channel.setWriteBufferWaterMark(configuration)
-        let handler = CompatValidatingHandler(configuration: configuration)
-        let connection = WebSocketStackConnection(
+        let (handler, sink) = try CompatValidatingHandler.open(
+            on: channel,
             identity: identity,
-            channel: channel,
-            writer: handler,
-            maxQueuedTextBytes: configuration.maxQueuedTextBytes,
-            counters: self.backpressure
+            configuration: configuration,
+            counters: self.backpressure,
+            open: open
         )
-        handler.data = .init(connection: connection, sink: nil)
-        try channel.pipeline.syncOperations.addHandler(handler)
-        let sink = open(connection)
-        handler.data?.sink = sink
 
         var kitConfiguration = WebSocket.Configuration()
         // A safety net only: the validating handler closes with 1009 before the aggregator would.

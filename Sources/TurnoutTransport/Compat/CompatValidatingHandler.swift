@@ -34,17 +34,12 @@ import WebSocketKit
 /// before that, and messages sent before that, are held here and passed on in order.
 ///
 /// Lives on the channel's event loop; its state is plain `var`s.
-final class CompatValidatingHandler: ChannelDuplexHandler, WebSocketOutboundWriter {
+final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    /// The connection the core holds and the sink its `open` returned.
-    struct ConnectionData {
-        var connection: WebSocketStackConnection<CompatValidatingHandler>
-        var sink: (any WebSocketEventSink)?
-    }
 
     private enum State: Equatable {
         case open
@@ -68,7 +63,7 @@ final class CompatValidatingHandler: ChannelDuplexHandler, WebSocketOutboundWrit
     private var context: ChannelHandlerContext?
     private var closeTimer: Scheduled<Void>?
     /// Set by ``CompatStack`` right after creating the handler; `nil` once the channel is inactive.
-    var data: ConnectionData?
+    var data: StackConnectionData<CompatValidatingHandler>?
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {

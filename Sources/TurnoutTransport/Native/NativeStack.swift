@@ -27,19 +27,12 @@ package struct NativeStack: WebSocketStack {
         configuration: WebSocketStackConfiguration,
         open: @escaping @Sendable (any Connection) -> any WebSocketEventSink
     ) throws {
-        channel.eventLoop.preconditionInEventLoop()
-        try channel.setWriteBufferWaterMark(configuration)
-        let handler = NativeWebSocketHandler(configuration: configuration)
-        let connection = WebSocketStackConnection(
+        _ = try NativeWebSocketHandler.open(
+            on: channel,
             identity: identity,
-            channel: channel,
-            writer: handler,
-            maxQueuedTextBytes: configuration.maxQueuedTextBytes,
-            counters: self.backpressure
+            configuration: configuration,
+            counters: self.backpressure,
+            open: open
         )
-        handler.data = .init(connection: connection, sink: nil)
-        try channel.pipeline.syncOperations.addHandler(handler)
-        let sink = open(connection)
-        handler.data?.sink = sink
     }
 }

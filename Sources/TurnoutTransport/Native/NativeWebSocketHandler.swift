@@ -10,21 +10,15 @@ import NIOWebSocket
 /// read is being handled are flushed once, at `channelReadComplete`.
 ///
 /// Lives on the channel's event loop; its state is plain `var`s.
-final class NativeWebSocketHandler: ChannelInboundHandler, WebSocketOutboundWriter {
+final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    /// The typed per-connection data of the handler set: the connection the core holds and the
-    /// sink its `open` returned.
-    struct ConnectionData {
-        var connection: WebSocketStackConnection<NativeWebSocketHandler>
-        var sink: (any WebSocketEventSink)?
-    }
 
     private var machine: NativeWebSocketStateMachine
     private let closeHandshakeTimeout: TimeAmount
     /// Set by ``NativeStack`` right after creating the handler; `nil` once the channel is inactive.
-    var data: ConnectionData?
+    var data: StackConnectionData<NativeWebSocketHandler>?
     private var context: ChannelHandlerContext?
     private var isReading = false
     private var needsFlush = false

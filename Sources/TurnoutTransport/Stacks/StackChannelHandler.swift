@@ -1,0 +1,48 @@
+import NIOCore
+import TurnoutCore
+
+/// The typed per-connection data of a stack's handler: the connection the core holds and the
+/// sink its `open` returned (the Bun-style `ws.data`).
+struct StackConnectionData<Handler: WebSocketOutboundWriter> {
+    var connection: WebSocketStackConnection<Handler>
+    var sink: (any WebSocketEventSink)?
+}
+
+/// The channel handler at the heart of a stack: it writes the connection's frames and carries
+/// its per-connection data. Both stacks open connections the same way through it.
+protocol StackChannelHandler: ChannelHandler, WebSocketOutboundWriter {
+    /// Creates the handler for one connection's limits.
+    init(configuration: WebSocketStackConfiguration)
+    /// Set right after the handler is created; `nil` once the channel is inactive.
+    var data: StackConnectionData<Self>? { get set }
+}
+
+extension StackChannelHandler {
+    /// Creates the handler, wraps the channel as the core's ``Connection``, adds the handler to the
+    /// pipeline and opens the connection; the steps both stacks share. Call on the channel's loop.
+    ///
+    /// - Returns: The handler, already holding its connection, and the sink `open` returned.
+    static func open(
+        on channel: any Channel,
+        identity: ConnectionIdentity,
+        configuration: WebSocketStackConfiguration,
+        counters: BackpressureCounters,
+        open: (any Connection) -> any WebSocketEventSink
+    ) throws -> (handler: Self, sink: any WebSocketEventSink) {
+        channel.eventLoop.preconditionInEventLoop()
+        try channel.setWriteBufferWaterMark(configuration)
+        let handler = Self(configuration: configuration)
+        let connection = WebSocketStackConnection(
+            identity: identity,
+            channel: channel,
+            writer: handler,
+            maxQueuedTextBytes: configuration.maxQueuedTextBytes,
+            counters: counters
+        )
+        handler.data = StackConnectionData(connection: connection, sink: nil)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let sink = open(connection)
+        handler.data?.sink = sink
+        return (handler, sink)
+    }
+}
