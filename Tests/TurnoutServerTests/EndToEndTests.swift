@@ -56,6 +56,13 @@ struct EndToEndTests {
     func mixedStacks() async throws {
         // endpoints: [glasses] leaves the app endpoint to compat while the glasses go native.
         let mixed = "version: 1\nflags:\n  native-transport:\n    percentage: 100\n    endpoints: [glasses]\n"
+        // The flags must really split this user, or the comparison below proves nothing.
+        try await withTestServer(flags: mixed) { server in
+            let glasses = try await server.admin("/admin/route?userId=alice-smith@example.com&endpoint=glasses")
+            #expect(glasses.body.contains(#""stack":"native","rule":"rollout""#))
+            let app = try await server.admin("/admin/route?userId=alice-smith@example.com&endpoint=app")
+            #expect(app.body.contains(#""stack":"compat","rule":"endpoint""#))
+        }
         let transcript = try await Self.transcript(of: .appLifecycle, flags: mixed)
         #expect(transcript == Self.expected[.appLifecycle])
     }
