@@ -1,6 +1,5 @@
 package import TurnoutCore
 package import TurnoutTransport
-import NIOCore
 
 /// Everything `turnout serve` needs, with production defaults.
 ///
@@ -34,7 +33,7 @@ package struct TurnoutConfiguration: Sendable {
     package var stack: WebSocketStackConfiguration
     /// Grace periods, deadlines, heartbeat and webhook policy of the core.
     package var core: CoreConfiguration
-    /// Event-loop threads. Default: one per core.
+    /// Event-loop threads. Default: one per core this process may run on (``UsableCores``).
     package var eventLoopThreads: Int
 
     /// Creates a configuration; only the secret has no default.
@@ -52,7 +51,7 @@ package struct TurnoutConfiguration: Sendable {
         jwtSecret: String,
         stack: WebSocketStackConfiguration = .init(),
         core: CoreConfiguration = .init(),
-        eventLoopThreads: Int = System.coreCount
+        eventLoopThreads: Int = UsableCores.count
     ) {
         self.host = host
         self.port = port

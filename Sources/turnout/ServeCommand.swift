@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest WebSocket message in bytes; larger ones close with 1009 (TURNOUT_MAX_MESSAGE_SIZE). Default 1048576.")
     var maxMessageSize: Int?
 
+    @Option(help: "Event-loop threads (TURNOUT_THREADS). Default: the cores this process may use, CPU affinity included.")
+    var threads: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (TURNOUT_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -159,6 +162,10 @@ struct ServeSettings {
             jwtSecret: secret
         )
         configuration.stack.maxMessageSize = maxMessageSize
+        configuration.eventLoopThreads = try integer(command.threads, "TURNOUT_THREADS", default: UsableCores.count)
+        guard (1...256).contains(configuration.eventLoopThreads) else {
+            throw ValidationError("The thread count must be between 1 and 256, got \(configuration.eventLoopThreads).")
+        }
         self.configuration = configuration
         self.logLevel = level
         self.isDev = isDev
