@@ -103,5 +103,15 @@ package struct BenchOptions: Sendable {
         try check((1...10_000).contains(self.window), "--window must be 1...10000")
         try check((1...64).contains(self.threads), "--threads must be 1...64")
         try check(self.duration <= .seconds(3600), "--duration must be at most 1 hour")
+        if case .split(let percent) = self.plan, self.scenario != .echo {
+            // Users, not messages, are split; too few cannot make the ratio the check expects.
+            let native = StackPlan.splitNativeCount(users: self.users, nativePercent: percent)
+            let share = 100 * Double(native) / Double(self.users)
+            try check(
+                abs(share - Double(percent)) <= SplitCheck.tolerancePoints,
+                "--stack split:\(percent) with \(self.users) users puts \(native) on native (\(ResultTable.number(share, decimals: 1)) %), "
+                    + "more than \(Int(SplitCheck.tolerancePoints)) points from \(percent) %; use --users 10 or more"
+            )
+        }
     }
 }

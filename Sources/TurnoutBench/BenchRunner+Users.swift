@@ -94,7 +94,7 @@ extension BenchRunner {
             for user in loop.users { user.finish() }
         }
         let after = try await server.metrics()
-        let mismatches = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+        let check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
 
         // Stop the apps so the server does not restart them, then close everything.
         for bound in stats {
@@ -115,7 +115,8 @@ extension BenchRunner {
                 server: (serverBefore, serverAfter),
                 client: (clientBefore, clientAfter),
                 rss: (idle, loaded),
-                mismatches: mismatches[stack.index]
+                mismatches: check.mismatches[stack.index],
+                metricsDeliveries: check.deliveries[stack.index]
             )
         }
     }
@@ -156,8 +157,16 @@ extension BenchRunner {
 
     /// Compares the deltas of the server's per-stack message counters with the bench's counts:
     /// messages the glasses endpoint received, and messages the app endpoint sent.
-    static func crossCheck(before: MetricsText, after: MetricsText, counters: [StackCounters], stacks: [BenchStack]) -> [[String]] {
+    ///
+    /// - Returns: Per stack index, the disagreements and the app deliveries `/metrics` counted.
+    static func crossCheck(
+        before: MetricsText,
+        after: MetricsText,
+        counters: [StackCounters],
+        stacks: [BenchStack]
+    ) -> (mismatches: [[String]], deliveries: [Int]) {
         var mismatches: [[String]] = [[], []]
+        var deliveries = [0, 0]
         for stack in stacks {
             let counts = counters[stack.index]
             let checks: [(metric: String, endpoint: String, bench: Int, what: String)] = [
@@ -167,6 +176,7 @@ extension BenchRunner {
             for check in checks {
                 let labels = ["stack": stack.rawValue, "endpoint": check.endpoint]
                 let delta = Int(after.sum(check.metric, labels) - before.sum(check.metric, labels))
+                if check.endpoint == "app" { deliveries[stack.index] = delta }
                 if delta != check.bench {
                     mismatches[stack.index].append(
                         "\(check.metric){stack=\"\(stack.rawValue)\",endpoint=\"\(check.endpoint)\"} grew by \(delta), but the bench counted \(check.bench) \(check.what)"
@@ -174,7 +184,7 @@ extension BenchRunner {
                 }
             }
         }
-        return mismatches
+        return (mismatches, deliveries)
     }
 
     /// A webhook from the server: for a `session_request` of a known user, connect the app.

@@ -214,7 +214,8 @@ package final class BenchRunner: Sendable {
         server: (before: ProcessSample?, after: ProcessSample?),
         client: (before: ProcessSample, after: ProcessSample),
         rss: (idle: ProcessSample?, loaded: ProcessSample?),
-        mismatches: [String]
+        mismatches: [String],
+        metricsDeliveries: Int? = nil
     ) -> StackResult {
         var serverCPU: Double?
         if let before = server.before, let after = server.after { serverCPU = after.cpuPercent(since: before) }
@@ -241,7 +242,8 @@ package final class BenchRunner: Sendable {
             errors: counters.errors,
             drops: counters.lost,
             reordered: counters.reordered,
-            metricsMismatches: mismatches
+            metricsMismatches: mismatches,
+            metricsDeliveries: metricsDeliveries
         )
     }
 
@@ -263,8 +265,14 @@ package final class BenchRunner: Sendable {
         if self.options.scenario == .echo {
             warnings.append("/echo-ws bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
         }
-        if self.splitPercent != nil {
+        var split: SplitCheck?
+        if let percent = self.splitPercent {
             warnings.append("split: both stacks share one server process, so server CPU and RSS per connection are for the whole process")
+            split = SplitCheck(
+                nativePercent: percent,
+                compat: summary.first { $0.stack == .compat },
+                native: summary.first { $0.stack == .native }
+            )
         }
         let parameters: String
         switch self.options.scenario {
@@ -281,7 +289,8 @@ package final class BenchRunner: Sendable {
             secondsPerMeasurement: Double(duration.seconds) + Double(duration.attoseconds) / 1e18,
             measurements: measurements,
             summary: summary,
-            warnings: warnings
+            warnings: warnings,
+            split: split
         )
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TurnoutBench
+import TurnoutTransport
 
 /// `turnout bench`: the load generator that compares the two transport stacks side by side.
 struct BenchCommand: AsyncParsableCommand {
@@ -70,8 +71,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "fanout: events a publisher may have outstanding.")
     var window: Int = 32
 
-    @Option(help: "Client event-loop threads.")
-    var threads: Int = 2
+    @Option(help: "Client event-loop threads. Default: the cores this process may use (taskset included).")
+    var threads: Int?
 
     @Option(help: "With --url: the server's JWT secret (default $AUGMENTOS_AUTH_JWT_SECRET).")
     var jwtSecret: String?
@@ -112,6 +113,9 @@ struct BenchCommand: AsyncParsableCommand {
         print("\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(String(format: "%.1f", report.secondsPerMeasurement)) s per measurement\n")
         print(report.table)
         for warning in report.warnings { print("warning: \(warning)") }
+        if let split = report.split {
+            print(split.isWithinTolerance ? split.summary : "error: \(split.summary)")
+        }
         for result in report.summary {
             for mismatch in result.metricsMismatches { print("error: /metrics: \(mismatch)") }
         }
@@ -124,7 +128,7 @@ struct BenchCommand: AsyncParsableCommand {
             try HTMLReport.render(report, date: Date()).write(to: URL(fileURLWithPath: path), atomically: true, encoding: .utf8)
         }
         guard report.isClean else {
-            StandardError.write("turnout bench: FAILED: loss, reordering, errors or a /metrics mismatch (see the table)\n")
+            StandardError.write("turnout bench: FAILED: loss, reordering, errors, a /metrics mismatch or a split off its ratio (see above)\n")
             throw ExitCode(1)
         }
     }
@@ -155,7 +159,7 @@ struct BenchCommand: AsyncParsableCommand {
             rate: self.rate,
             audioRate: fanout ? 0 : self.audioRate,
             window: self.window,
-            threads: self.threads,
+            threads: self.threads ?? UsableCores.count,
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
             progress: !self.quiet

@@ -14,6 +14,8 @@ package struct BenchReport: Codable, Sendable {
     package var summary: [StackResult]
     /// Things a reader must know: client CPU above server CPU, missing cross-checks.
     package var warnings: [String]
+    /// `split:P` runs of the glasses and fanout scenarios: the stacks' shares per `/metrics`.
+    package var split: SplitCheck?
 
     /// Creates a report from every field (the runner builds it; tests build their own).
     package init(
@@ -23,7 +25,8 @@ package struct BenchReport: Codable, Sendable {
         secondsPerMeasurement: Double,
         measurements: [[StackResult]],
         summary: [StackResult],
-        warnings: [String]
+        warnings: [String],
+        split: SplitCheck? = nil
     ) {
         self.scenario = scenario
         self.plan = plan
@@ -32,10 +35,12 @@ package struct BenchReport: Codable, Sendable {
         self.measurements = measurements
         self.summary = summary
         self.warnings = warnings
+        self.split = split
     }
 
-    /// Whether no measurement lost, reordered or failed anything and `/metrics` agreed.
-    package var isClean: Bool { self.summary.allSatisfy(\.isClean) }
+    /// Whether no measurement lost, reordered or failed anything, `/metrics` agreed, and a
+    /// split's traffic matched the split.
+    package var isClean: Bool { self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) }
 
     /// The side-by-side table of ``summary``.
     package var table: String {

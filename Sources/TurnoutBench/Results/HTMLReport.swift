@@ -25,6 +25,11 @@ package enum HTMLReport {
                 + (report.isClean
                     ? "Clean: no loss, reordering, errors or /metrics mismatch." : "FAILED: loss, reordering, errors or a /metrics mismatch.")
                 + "</p>",
+        ]
+        if let split = report.split {
+            body.append("<p class=\"verdict \(split.isWithinTolerance ? "clean" : "failed")\">\(Self.escape(split.summary))</p>")
+        }
+        body += [
             "<h2>Side by side</h2>",
             Self.table(report),
         ]

@@ -36,6 +36,10 @@ package struct StackResult: Codable, Hashable, Sendable {
     /// Disagreements between these counts and the server's `/metrics` (empty when they agree or
     /// the scenario has no core counters).
     package var metricsMismatches: [String]
+    /// App deliveries on this stack as the server's `/metrics` counted them over the measurement
+    /// (`turnout_messages_sent_total{endpoint="app"}`); `nil` where the scenario has no core
+    /// counters (echo).
+    package var metricsDeliveries: Int?
 
     /// Creates a result from every figure.
     package init(
@@ -55,7 +59,8 @@ package struct StackResult: Codable, Hashable, Sendable {
         errors: Int,
         drops: Int,
         reordered: Int,
-        metricsMismatches: [String]
+        metricsMismatches: [String],
+        metricsDeliveries: Int? = nil
     ) {
         self.stack = stack
         self.messagesPerSecond = messagesPerSecond
@@ -74,6 +79,7 @@ package struct StackResult: Codable, Hashable, Sendable {
         self.drops = drops
         self.reordered = reordered
         self.metricsMismatches = metricsMismatches
+        self.metricsDeliveries = metricsDeliveries
     }
 
     /// Whether this result shows any loss, reordering, error or metrics mismatch.
@@ -105,6 +111,8 @@ package struct StackResult: Codable, Hashable, Sendable {
         first.drops = results.reduce(0) { $0 + $1.drops }
         first.reordered = results.reduce(0) { $0 + $1.reordered }
         first.metricsMismatches = results.flatMap(\.metricsMismatches)
+        let deliveries = results.compactMap(\.metricsDeliveries)
+        first.metricsDeliveries = deliveries.count == results.count ? deliveries.reduce(0, +) : nil
         return first
     }
 }
