@@ -63,7 +63,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var closeTimer: Scheduled<Void>?
     /// Set by ``CompatStack`` right after creating the handler; `nil` once the channel is inactive.
-    var data: StackConnectionData<CompatValidatingHandler>?
+    var data: StackConnectionData?
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {

@@ -18,7 +18,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     private var machine: NativeWebSocketStateMachine
     private let closeHandshakeTimeout: TimeAmount
     /// Set by ``NativeStack`` right after creating the handler; `nil` once the channel is inactive.
-    var data: StackConnectionData<NativeWebSocketHandler>?
+    var data: StackConnectionData?
     private var context: ChannelHandlerContext?
     private var isReading = false
     private var needsFlush = false

@@ -3,8 +3,8 @@ import TurnoutCore
 
 /// The typed per-connection data of a stack's handler: the connection the core holds and the
 /// sink its `open` returned (the Bun-style `ws.data`).
-struct StackConnectionData<Handler: WebSocketOutboundWriter> {
-    var connection: WebSocketStackConnection<Handler>
+struct StackConnectionData {
+    var connection: WebSocketStackConnection
     var sink: (any WebSocketEventSink)?
 }
 
@@ -14,7 +14,7 @@ protocol StackChannelHandler: ChannelHandler, WebSocketOutboundWriter {
     /// Creates the handler for one connection's limits.
     init(configuration: WebSocketStackConfiguration)
     /// Set right after the handler is created; `nil` once the channel is inactive.
-    var data: StackConnectionData<Self>? { get set }
+    var data: StackConnectionData? { get set }
 }
 
 extension StackChannelHandler {

@@ -39,7 +39,10 @@ protocol WebSocketOutboundWriter: AnyObject, SendableMetatype {
 ///   `text_queued`, up to `maxQueuedTextBytes`; one more byte closes the connection with 1008
 ///   `Slow consumer` (the queued text is discarded), counted `slow_consumer_close`;
 /// - the queue drains when the channel becomes writable again (the `drain` of the handler set).
-final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connection {
+///
+/// Not generic over the writer: the core calls it through `any Connection`, where a generic
+/// class runs unspecialised and looks up its generic metadata on every send.
+final class WebSocketStackConnection: Connection {
     private enum Item: Sendable {
         /// A message; `queued` when it waited for writability (its bytes count against the bound).
         case message(ByteBuffer, WebSocketOpcode, queued: Bool)
@@ -89,7 +92,7 @@ final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connectio
     let identity: ConnectionIdentity
     private let eventLoop: any EventLoop
     /// The stack's handler; `nil` once the channel is inactive (breaks the handler ↔ connection cycle).
-    private let writer: NIOLoopBoundBox<Writer?>
+    private let writer: NIOLoopBoundBox<(any WebSocketOutboundWriter)?>
     private let outbound: Mutex<Outbound>
     private let maxQueuedTextBytes: Int
     private let counters: BackpressureCounters
@@ -98,7 +101,7 @@ final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connectio
     init(
         identity: ConnectionIdentity,
         channel: any Channel,
-        writer: Writer,
+        writer: any WebSocketOutboundWriter,
         maxQueuedTextBytes: Int,
         counters: BackpressureCounters
     ) {
@@ -212,7 +215,7 @@ final class WebSocketStackConnection<Writer: WebSocketOutboundWriter>: Connectio
         }
     }
 
-    private func write(_ item: Item, to writer: Writer, flush: Bool) {
+    private func write(_ item: Item, to writer: any WebSocketOutboundWriter, flush: Bool) {
         switch item {
         case .message(let data, let opcode, _):
             writer.writeMessage(data, opcode: opcode, flush: flush)
