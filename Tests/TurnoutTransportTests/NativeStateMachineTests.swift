@@ -9,8 +9,25 @@ import TurnoutCore
 
 /// The native state machine alone, then the native handler on an `EmbeddedChannel`.
 struct NativeStateMachineTests {
-    static func masked(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) -> WebSocketFrame {
-        FrameValidatorTests.masked(opcode, bytes, fin: fin)
+    static func masked(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) -> InboundFrame {
+        InboundFrame(FrameValidatorTests.masked(opcode, bytes, fin: fin))
+    }
+
+    /// A client frame's bytes, as the native handler reads them from the socket.
+    static func wire(_ opcode: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
+        ByteBuffer(bytes: RawWebSocketClient.encode(opcode: opcode, bytes))
+    }
+
+    /// Parses one server frame the handler wrote (final, unmasked, short).
+    static func serverFrame(_ channel: EmbeddedChannel) throws -> (opcode: UInt8, payload: [UInt8]) {
+        var bytes = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        let header = bytes.readBytes(length: 2) ?? []
+        try #require(header.count == 2)
+        let (first, length) = (header[0], header[1])
+        #expect(first & 0xF0 == 0x80, "final, no RSV bits")
+        #expect(length & 0x80 == 0, "server frames are unmasked")
+        #expect(Int(length) == bytes.readableBytes, "one frame per buffer")
+        return (first & 0x0F, Array(buffer: bytes))
     }
 
     @Test
@@ -112,21 +129,26 @@ struct NativeStateMachineTests {
             connection.withLockedValue { $0 = opened }
             return Sink(recorded)
         }
-        try channel.writeInbound(Self.masked(.text, Array("hi".utf8)))
-        try channel.writeInbound(Self.masked(.ping, [5]))
-        let pong = try #require(try channel.readOutbound(as: WebSocketFrame.self))
-        #expect(pong.opcode == .pong && Array(buffer: pong.data) == [5])
+        // Two frames in one read, the second split across two reads.
+        var bytes = Self.wire(1, Array("hi".utf8))
+        var ping = Self.wire(9, [5])
+        bytes.writeBytes(ping.readBytes(length: 3)!)
+        try channel.writeInbound(bytes)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        try channel.writeInbound(ping)
+        let pong = try Self.serverFrame(channel)
+        #expect(pong.opcode == 0xA && pong.payload == [5])
 
         let opened = try #require(connection.withLockedValue { $0 })
         #expect(opened.sendText(ByteBuffer(string: "out")) == .accepted)
-        let out = try #require(try channel.readOutbound(as: WebSocketFrame.self))
-        #expect(out.opcode == .text && String(buffer: out.data) == "out" && out.fin && out.maskKey == nil)
+        let out = try Self.serverFrame(channel)
+        #expect(out.opcode == 1 && out.payload == Array("out".utf8))
 
         opened.close(code: 1000, reason: "App stopped")
-        let close = try #require(try channel.readOutbound(as: WebSocketFrame.self))
-        #expect(close.opcode == .connectionClose)
-        #expect(Array(buffer: close.data) == [0x03, 0xE8] + Array("App stopped".utf8))
-        try channel.writeInbound(Self.masked(.connectionClose, [0x03, 0xE8]))
+        let close = try Self.serverFrame(channel)
+        #expect(close.opcode == 8)
+        #expect(close.payload == [0x03, 0xE8] + Array("App stopped".utf8))
+        try channel.writeInbound(Self.wire(8, [0x03, 0xE8]))
         #expect(!channel.isActive)
         #expect(recorded.withLockedValue { $0 } == ["text hi", "closed 1000 App stopped"])
     }

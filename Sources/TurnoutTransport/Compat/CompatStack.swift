@@ -1,19 +1,17 @@
 package import NIOCore
 package import TurnoutCore
+import NIOWebSocket
 import WebSocketKit
 
 /// The established stack: vapor/websocket-kit's `WebSocket`, driven by its synchronous callbacks.
 ///
-/// ``install(on:identity:configuration:open:)`` puts a ``CompatValidatingHandler`` after NIO's
-/// frame decoder and encoder, then attaches websocket-kit with `WebSocket.server(on:config:)`.
+/// ``install(on:identity:configuration:open:)`` adds NIO's frame decoder (limited to
+/// `maxMessageSize` per frame) and encoder, a ``CompatValidatingHandler``, then attaches websocket-kit with `WebSocket.server(on:config:)`.
 /// Messages arrive through `onText`/`onBinary`/`onPong` (never the async variants, which spawn a
 /// `Task` per message and lose order) and are sent with `WebSocket.send`. The validating handler
 /// adds the RFC checks, close handshake and shutdown behaviour websocket-kit lacks, and
 /// ``WebSocketStackConnection`` the backpressure, so that clients cannot tell this stack from
 /// ``NativeStack``.
-///
-/// The upgrader must be `NIOWebSocketServerUpgrader(maxFrameSize: configuration.maxMessageSize,
-/// automaticErrorHandling: false, ...)`, as for the native stack.
 package struct CompatStack: WebSocketStack {
     package var stack: TransportStack { .compat }
     /// The stack's backpressure events, `turnout_backpressure_events_total{stack="compat",kind}`.
@@ -30,6 +28,12 @@ package struct CompatStack: WebSocketStack {
         configuration: WebSocketStackConfiguration,
         open: @escaping @Sendable (any Connection) -> any WebSocketEventSink
     ) throws {
+        // What NIOWebSocketServerUpgrader would add, with `automaticErrorHandling: false`: the
+        // validating handler answers decoder errors as the native stack does.
+        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: configuration.maxMessageSize))
+        )
         let (handler, sink) = try CompatValidatingHandler.open(
             on: channel,
             identity: identity,

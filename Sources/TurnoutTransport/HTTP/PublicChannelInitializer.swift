@@ -6,11 +6,11 @@ package import TurnoutCore
 /// Builds the pipeline of each connection on the public port.
 ///
 /// ```
-/// HTTP/1.1 decoder/encoder ─ NIO upgrade handler (one WebSocket upgrader per connection) ─ PublicHTTPHandler
+/// HTTP/1.1 decoder/encoder ─ NIO upgrade handler (one StackUpgrader per connection) ─ PublicHTTPHandler
 ///                                  │ shouldUpgrade: UpgradeRouter.route → the shared slot
-///                                  └ upgradePipelineHandler: the chosen stack's install(on:)
+///                                  └ install: the chosen stack's install(on:), framing included
 /// ```
-/// The upgrader is built per connection so that `shouldUpgrade` and `upgradePipelineHandler`
+/// The upgrader is built per connection so that `shouldUpgrade` and `install`
 /// share one event-loop-bound slot holding the router's outcome, as Hummingbird's
 /// `ShouldUpgradeResult` does; a refusal waits there for ``PublicHTTPHandler`` to write it.
 package struct PublicChannelInitializer: Sendable {
@@ -55,9 +55,7 @@ package struct PublicChannelInitializer: Sendable {
             let core = self.core
             let echo = self.echo
             let openConnections = self.openConnections
-            let upgrader = NIOWebSocketServerUpgrader(
-                maxFrameSize: router.maxFrameSize,
-                automaticErrorHandling: false,
+            let upgrader = StackUpgrader(
                 shouldUpgrade: { channel, head in
                     let remote = Self.describe(channel.remoteAddress)
                     let request = UpgradeRequest(head: head)
@@ -69,24 +67,22 @@ package struct PublicChannelInitializer: Sendable {
                         return nil
                     }
                 },
-                upgradePipelineHandler: { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let upgrade) = slot.value else {
-                            throw UpgradeSlotError.empty
-                        }
-                        slot.value = nil
-                        try stacks[upgrade.stack].install(
-                            on: channel,
-                            identity: upgrade.identity,
-                            configuration: upgrade.configuration
-                        ) { connection in
-                            switch upgrade.target {
-                            case .core:
-                                openConnections.add(connection, routedBy: upgrade.routedUserId)
-                                return core.connectionOpened(connection)
-                            case .echo:
-                                return echo(connection)
-                            }
+                install: { channel, _ in
+                    guard case .accept(let upgrade) = slot.value else {
+                        throw UpgradeSlotError.empty
+                    }
+                    slot.value = nil
+                    try stacks[upgrade.stack].install(
+                        on: channel,
+                        identity: upgrade.identity,
+                        configuration: upgrade.configuration
+                    ) { connection in
+                        switch upgrade.target {
+                        case .core:
+                            openConnections.add(connection, routedBy: upgrade.routedUserId)
+                            return core.connectionOpened(connection)
+                        case .echo:
+                            return echo(connection)
                         }
                     }
                 }

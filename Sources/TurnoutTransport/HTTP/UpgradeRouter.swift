@@ -58,12 +58,6 @@ package struct UpgradeRouter: Sendable {
         path == "/glasses-ws" || path == "/app-ws" || (path == "/echo-ws" && configuration.echoEnabled)
     }
 
-    /// The largest frame NIO's decoder may buffer: the larger limit when `/echo-ws` is on.
-    package var maxFrameSize: Int {
-        configuration.echoEnabled
-            ? max(configuration.stack.maxMessageSize, configuration.echoStack.maxMessageSize) : configuration.stack.maxMessageSize
-    }
-
     /// Routes one upgrade request.
     ///
     /// - Parameters:

@@ -1,21 +1,27 @@
 import NIOCore
 import NIOWebSocket
 
-/// The native stack's channel handler: performs the actions of ``NativeWebSocketStateMachine``
-/// and delivers messages to the connection's sink.
+/// The native stack's channel handler: frames the socket's bytes, performs the actions of
+/// ``NativeWebSocketStateMachine`` and delivers messages to the connection's sink.
 ///
-/// It sits after NIO's `WebSocketFrameDecoder` and `WebSocketFrameEncoder`. Inbound it turns
-/// frames into the handler set's `message` and `close` calls; outbound it writes frames for
-/// ``WebSocketStackConnection`` (the `drain` runs on writability changes). Writes made while a
-/// read is being handled are flushed once, at `channelReadComplete`.
+/// It sits right after the HTTP upgrade with nothing between it and the socket: inbound it
+/// splits bytes into frames with ``NativeFrameParser`` and turns them into the handler set's
+/// `message` and `close` calls; outbound it writes frames encoded by ``NativeFrameEncoder`` for
+/// ``WebSocketStackConnection`` (the `drain` runs on writability changes). Framing is done here
+/// rather than by NIO's decoder and encoder handlers because, on a 100-byte echo, those two with
+/// the frame object each allocates and the casts between them cost about 6 % of the server's CPU
+/// (perf, docs/benchmarks.md). Writes made while a read is being handled are flushed once, at
+/// `channelReadComplete`.
 ///
 /// Lives on the channel's event loop; its state is plain `var`s.
 final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
-
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private var machine: NativeWebSocketStateMachine
+    private var parser: NativeFrameParser
+    /// Set once the parser failed: the bytes after a bad header mean nothing.
+    private var parserFailed = false
     private let closeHandshakeTimeout: TimeAmount
     /// Set by ``NativeStack`` right after creating the handler; `nil` once the channel is inactive.
     var data: StackConnectionData?
@@ -27,6 +33,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {
         self.machine = NativeWebSocketStateMachine(maxMessageSize: configuration.maxMessageSize)
+        self.parser = NativeFrameParser(maxFrameSize: configuration.maxMessageSize)
         self.closeHandshakeTimeout = TimeAmount(configuration.closeHandshakeTimeout)
     }
 
@@ -42,8 +49,24 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.parserFailed else { return }
         self.isReading = true
-        let frame = Self.unwrapInboundIn(data)
+        self.parser.append(Self.unwrapInboundIn(data))
+        while true {
+            let frame: InboundFrame?
+            do {
+                frame = try self.parser.nextFrame()
+            } catch {
+                self.parserFailed = true
+                self.decoderFailed(error, context: context)
+                return
+            }
+            guard let frame else { return }
+            self.frameReceived(frame, context: context)
+        }
+    }
+
+    private func frameReceived(_ frame: InboundFrame, context: ChannelHandlerContext) {
         switch self.machine.frameReceived(frame) {
         case .none:
             break
@@ -52,13 +75,13 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         case .deliverBinary(let binary):
             self.data?.sink?.binaryReceived(binary)
         case .sendPong(let payload):
-            self.write(WebSocketFrame(fin: true, opcode: .pong, data: payload), context: context)
+            self.writeFrame(.pong, payload, context: context)
         case .reportPong:
             self.data?.sink?.pongReceived()
         case .echoCloseThenCloseChannel(let close):
             self.data?.connection.markClosed()
             self.flushIfNeeded(context: context)
-            context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)))
+            context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)))
                 .assumeIsolated()
                 .whenComplete { _ in context.close(promise: nil) }
         case .sendClose(let close):
@@ -89,19 +112,19 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? NIOWebSocketError {
-            switch self.machine.decoderFailed(error) {
-            case .none:
-                break
-            case .sendCloseAndShutdownOutput(let close):
-                self.sendClose(close, context: context)
-                context.close(mode: .output, promise: nil)
-            }
-        } else if error is ByteToMessageDecoderError {
-            // Bytes after a decoder error: the close handshake is already under way.
-        } else {
-            // An I/O error: the socket is unusable.
-            context.close(promise: nil)
+        // An I/O error: the socket is unusable. (Framing errors come from the parser, above.)
+        context.close(promise: nil)
+    }
+
+    /// A frame header no decoder may accept: close as the compat stack does after NIO's
+    /// decoder raised the same error, and stop reading.
+    private func decoderFailed(_ error: NIOWebSocketError, context: ChannelHandlerContext) {
+        switch self.machine.decoderFailed(error) {
+        case .none:
+            break
+        case .sendCloseAndShutdownOutput(let close):
+            self.sendClose(close, context: context)
+            context.close(mode: .output, promise: nil)
         }
     }
 
@@ -120,11 +143,12 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     func writeMessage(_ data: ByteBuffer, opcode: WebSocketOpcode, flush: Bool) {
         guard let context, self.machine.isOpen else { return }
-        let frame = WebSocketFrame(fin: true, opcode: opcode, data: data)
+        let (head, payload) = NativeFrameEncoder.encode(opcode: opcode, payload: data, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(head), promise: nil)
+        if let payload { context.write(Self.wrapOutboundOut(payload), promise: nil) }
         if flush, !self.isReading {
-            context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            context.flush()
         } else {
-            context.write(Self.wrapOutboundOut(frame), promise: nil)
             self.needsFlush = self.needsFlush || flush
         }
     }
@@ -146,18 +170,20 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     func sendPing() {
         guard let context, self.machine.pingRequested() else { return }
-        self.write(WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0)), context: context)
+        self.writeFrame(.ping, context.channel.allocator.buffer(capacity: 0), context: context)
     }
 
     // MARK: - Helpers
 
     /// Writes a control frame, flushing now unless a read is being handled.
-    private func write(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
+    private func writeFrame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+        let (head, rest) = NativeFrameEncoder.encode(opcode: opcode, payload: payload, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(head), promise: nil)
+        if let rest { context.write(Self.wrapOutboundOut(rest), promise: nil) }
         if self.isReading {
-            context.write(Self.wrapOutboundOut(frame), promise: nil)
             self.needsFlush = true
         } else {
-            context.writeAndFlush(Self.wrapOutboundOut(frame), promise: nil)
+            context.flush()
         }
     }
 
@@ -171,10 +197,15 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext) {
         self.data?.connection.markClosed()
         self.needsFlush = false
-        context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)), promise: nil)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
             self.closeHandshakeTimedOut()
         }
+    }
+
+    /// A close frame's bytes (its payload is at most 125 bytes, so always one buffer).
+    private static func closeFrame(_ close: WebSocketClose, allocator: ByteBufferAllocator) -> ByteBuffer {
+        NativeFrameEncoder.encode(opcode: .connectionClose, payload: close.payload(allocator: allocator), allocator: allocator).head
     }
 
     private func closeHandshakeTimedOut() {

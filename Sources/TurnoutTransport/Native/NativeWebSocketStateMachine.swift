@@ -71,7 +71,7 @@ struct NativeWebSocketStateMachine {
     var isOpen: Bool { self.state == .open }
 
     /// A frame arrived from the peer.
-    mutating func frameReceived(_ frame: WebSocketFrame) -> FrameAction {
+    mutating func frameReceived(_ frame: InboundFrame) -> FrameAction {
         switch self.state {
         case .closed:
             return .none

@@ -45,9 +45,10 @@ package struct WebSocketClose: Sendable, Hashable {
         }
     }
 
-    /// The close that answers an error NIO's `WebSocketFrameDecoder` raised: a frame longer than
-    /// the upgrader's `maxFrameSize` is a 1009, a bad control frame a 1002. Both stacks call this,
-    /// so the upgrader must be created with `automaticErrorHandling: false`.
+    /// The close that answers a framing error (NIO's `WebSocketFrameDecoder` on compat,
+    /// ``NativeFrameParser`` on native): a frame longer than the connection's `maxMessageSize` is
+    /// a 1009, a bad control frame a 1002. Both stacks call this, so NIO's automatic error
+    /// handling must stay off.
     static func forDecoderError(_ error: NIOWebSocketError) -> WebSocketClose {
         switch error {
         case .invalidFrameLength: .messageTooBig

@@ -4,8 +4,9 @@ import NIOWebSocket
 /// The RFC 6455 checks on inbound frames that both stacks share, so that a client cannot tell
 /// them apart by what they reject.
 ///
-/// NIO's `WebSocketFrameDecoder` already rejects fragmented control frames and control frames
-/// longer than 125 bytes (see ``WebSocketClose/forDecoderError(_:)``); this validator checks the
+/// The decoders (NIO's `WebSocketFrameDecoder`, ``NativeFrameParser``) already reject fragmented
+/// control frames and control frames longer than 125 bytes (see
+/// ``WebSocketClose/forDecoderError(_:)``); this validator checks the
 /// rest: RSV bits (no extension is ever negotiated), masking, reserved opcodes, the order of
 /// fragments, the message size after reassembly, UTF-8 of text (incrementally, so the first bad
 /// fragment fails) and close frames (length, code, reason).
@@ -40,14 +41,19 @@ struct WebSocketFrameValidator: Sendable {
         self.maxMessageSize = maxMessageSize
     }
 
+    /// Checks one of NIO's frames (the compat stack).
+    mutating func validate(_ frame: WebSocketFrame) -> Verdict {
+        self.validate(InboundFrame(frame))
+    }
+
     /// Checks one frame and unmasks its payload.
     ///
     /// The payload is unmasked in place when the frame holds the only reference to its bytes;
     /// otherwise `ByteBuffer`'s copy-on-write copies it once.
-    mutating func validate(_ frame: WebSocketFrame) -> Verdict {
-        if frame.rsv1 || frame.rsv2 || frame.rsv3 { return .violation(.reservedBits) }
+    mutating func validate(_ frame: InboundFrame) -> Verdict {
+        if frame.hasReservedBits { return .violation(.reservedBits) }
         guard let maskKey = frame.maskKey else { return .violation(.unmaskedFrame) }
-        var data = frame.data
+        var data = frame.payload
         data.webSocketUnmask(maskKey)
         switch frame.opcode {
         case .text, .binary:

@@ -4,14 +4,15 @@ package import TurnoutCore
 /// One transport stack: the code that carries an upgraded WebSocket connection.
 ///
 /// The upgrade router authenticates the request, asks the flag store which stack the user
-/// gets, and calls ``install(on:identity:configuration:open:)`` of that stack. NIO's
-/// `WebSocketFrameDecoder` and `WebSocketFrameEncoder` are already in the pipeline then.
+/// gets, and calls ``install(on:identity:configuration:open:)`` of that stack once the 101 is
+/// sent (see ``StackUpgrader``); the stack brings its own framing.
 /// Both stacks must behave identically on the wire: a client can tell them apart only by speed.
 package protocol WebSocketStack: Sendable {
     /// The label of this stack in metrics, logs and admin answers.
     var stack: TransportStack { get }
 
-    /// Installs the stack's handlers on a freshly upgraded channel and opens the connection.
+    /// Installs the stack's handlers, framing included, on a freshly upgraded channel and opens
+    /// the connection.
     ///
     /// Call on the channel's event loop. The stack wraps the channel as a ``Connection``, calls
     /// `open` once with it (before any inbound event), and delivers every later inbound event to

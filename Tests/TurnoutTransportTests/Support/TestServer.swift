@@ -135,18 +135,14 @@ func withTestServer<T>(
         bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: .init(sendBufferSize))
     }
     let server = try await bootstrap.childChannelInitializer { channel in
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxMessageSize,
-            automaticErrorHandling: false,
+        let upgrader = StackUpgrader(
             shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
-            upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture {
-                    let identity = ConnectionIdentity.glasses(userId: "test@localhost", stack: webSocketStack.stack, remoteAddress: "test")
-                    try webSocketStack.install(on: channel, identity: identity, configuration: configuration) { connection in
-                        let sink = RecordingSink(connection: connection, echo: echo)
-                        accepted.yield(ServerSide(channel: channel, sink: sink))
-                        return sink
-                    }
+            install: { channel, _ in
+                let identity = ConnectionIdentity.glasses(userId: "test@localhost", stack: webSocketStack.stack, remoteAddress: "test")
+                try webSocketStack.install(on: channel, identity: identity, configuration: configuration) { connection in
+                    let sink = RecordingSink(connection: connection, echo: echo)
+                    accepted.yield(ServerSide(channel: channel, sink: sink))
+                    return sink
                 }
             }
         )

@@ -1,0 +1,92 @@
+import NIOCore
+import NIOWebSocket
+import Testing
+import TurnoutTestSupport
+
+@testable import TurnoutTransport
+
+@Suite("Native framing: the parser and encoder that replace NIO's on the native stack")
+struct NativeFramingTests {
+    static func clientFrame(_ opcode: UInt8, length: Int, fin: Bool = true, rsv: UInt8 = 0) -> [UInt8] {
+        RawWebSocketClient.encode(opcode: opcode, [UInt8](repeating: 0x61, count: length), fin: fin, rsv: rsv)
+    }
+
+    @Test("frames of every length form parse, fed whole or one byte at a time", arguments: [0, 1, 125, 126, 65_535, 65_536])
+    func lengths(length: Int) throws {
+        let bytes = Self.clientFrame(2, length: length) + Self.clientFrame(1, length: 3)
+        for chunk in [bytes.count, 1, 7] {
+            var parser = NativeFrameParser(maxFrameSize: 1 << 20)
+            var frames: [InboundFrame] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + chunk)
+                parser.append(ByteBuffer(bytes: bytes[offset..<end]))
+                offset = end
+                while let frame = try parser.nextFrame() { frames.append(frame) }
+            }
+            try #require(frames.count == 2, "chunk \(chunk)")
+            #expect(frames[0].opcode == .binary && frames[0].fin && !frames[0].hasReservedBits)
+            var payload = frames[0].payload
+            payload.webSocketUnmask(try #require(frames[0].maskKey))
+            #expect(payload == ByteBuffer(repeating: 0x61, count: length))
+            #expect(frames[1].opcode == .text && frames[1].payload.readableBytes == 3)
+        }
+    }
+
+    @Test("header bits come through for the validator to judge")
+    func bits() throws {
+        var parser = NativeFrameParser(maxFrameSize: 100)
+        parser.append(ByteBuffer(bytes: Self.clientFrame(0, length: 2, fin: false, rsv: 4) + RawWebSocketClient.encode(opcode: 3, [1], masked: false)))
+        let first = try parser.nextFrame()
+        let continuation = try #require(first)
+        #expect(continuation.opcode == .continuation && !continuation.fin && continuation.hasReservedBits)
+        let second = try parser.nextFrame()
+        let reserved = try #require(second)
+        #expect(reserved.opcode == WebSocketOpcode(encodedWebSocketOpcode: 3) && reserved.maskKey == nil)
+        #expect(try parser.nextFrame() == nil)
+    }
+
+    @Test(
+        "the errors NIO's decoder raises, raised as soon as the header is in",
+        arguments: [
+            // 201 bytes announced, length only: too long before the mask and payload arrive.
+            (Array(Self.clientFrame(2, length: 201).prefix(4)), NIOWebSocketError.invalidFrameLength),
+            (Array(Self.clientFrame(9, length: 1, fin: false).prefix(2)), .fragmentedControlFrame),
+            (Array(Self.clientFrame(9, length: 126).prefix(4)), .multiByteControlFrameLength),
+            ([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0], .invalidFrameLength),  // 64-bit length with the top bit set
+        ]
+    )
+    func errors(bytes: [UInt8], expected: NIOWebSocketError) {
+        var parser = NativeFrameParser(maxFrameSize: 200)
+        parser.append(ByteBuffer(bytes: bytes))
+        #expect(throws: expected) { try parser.nextFrame() }
+    }
+
+    @Test("server frames: final, unmasked, the shortest length form, one buffer up to the copy limit", arguments: [0, 125, 126, 65_535, 65_536])
+    func encoding(length: Int) throws {
+        let payload = ByteBuffer(repeating: 0x62, count: length)
+        var (head, rest) = NativeFrameEncoder.encode(opcode: .binary, payload: payload, allocator: ByteBufferAllocator())
+        let header = head.readBytes(length: 2) ?? []
+        try #require(header.count == 2)
+        #expect(header[0] == 0x82)
+        let short = header[1]
+        switch length {
+        case ...125: #expect(Int(short) == length)
+        case ...0xFFFF:
+            #expect(short == 126)
+            let extended = head.readInteger(as: UInt16.self)
+            #expect(extended == UInt16(length))
+        default:
+            #expect(short == 127)
+            let extended = head.readInteger(as: UInt64.self)
+            #expect(extended == UInt64(length))
+        }
+        if length <= NativeFrameEncoder.copyLimit {
+            #expect(rest == nil)
+            #expect(head == payload)
+        } else {
+            #expect(head.readableBytes == 0)
+            #expect(rest == payload)
+        }
+    }
+}
