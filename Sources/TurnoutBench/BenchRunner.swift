@@ -40,7 +40,7 @@ package final class BenchRunner: Sendable {
         try self.options.validate()
         if let raised = try OpenFileLimit.ensure(connections: self.connectionsPerMeasurement) { self.note(raised) }
         let stats = try await self.makeStats()
-        let usesCore = self.options.scenario != .echo
+        let usesCore = self.options.scenario.usesCore
         var webhook: (any Channel)?
         if usesCore {
             webhook = try await WebhookServer.start(group: self.group, port: self.options.webhookPort) { [registry, weak self] body in
@@ -73,6 +73,8 @@ package final class BenchRunner: Sendable {
                 switch self.options.scenario {
                 case .echo:
                     results = try await self.measureEcho(stacks: stacks, server: server, stats: stats, label: label)
+                case .broadcast:
+                    results = try await self.measureBroadcast(stacks: stacks, server: server, stats: stats, label: label)
                 case .fanout, .glasses:
                     guard let authority else { preconditionFailure("the core scenarios have a token authority") }
                     results = try await self.measureUsers(index, stacks: stacks, server: server, stats: stats, authority: authority, label: label)
@@ -141,6 +143,7 @@ package final class BenchRunner: Sendable {
     private var connectionsPerMeasurement: Int {
         switch self.options.scenario {
         case .echo: self.options.connections
+        case .broadcast: self.options.apps + 1
         case .fanout, .glasses: self.options.users * (self.options.apps + 1)
         }
     }
@@ -173,7 +176,7 @@ package final class BenchRunner: Sendable {
     /// a split exactly ``StackPlan/splitNativeCount(users:nativePercent:)`` of the users to native
     /// and the rest to compat. The bench still learns each user's stack from `/admin/route`.
     private func pinnedUsers() -> (native: [String], compat: [String]) {
-        guard self.options.scenario != .echo else { return ([], []) }
+        guard self.options.scenario.usesCore else { return ([], []) }
         var pins: (native: [String], compat: [String]) = ([], [])
         for (measurement, stacks) in self.options.plan.measurements.enumerated() {
             if let percent = self.splitPercent {
@@ -357,8 +360,9 @@ package final class BenchRunner: Sendable {
         if server.pid == nil {
             warnings.append("server CPU and RSS unknown: pass --server-pid with --url, or use --spawn")
         }
-        if self.options.scenario == .echo {
-            warnings.append("/echo-ws bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
+        if !self.options.scenario.usesCore {
+            let path = self.options.scenario == .broadcast ? "/fanout-ws" : "/echo-ws"
+            warnings.append("\(path) bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
         }
         if self.splitPercent != nil {
             warnings.append("split: both stacks share one server process, so server CPU and RSS per connection are for the whole process")
@@ -369,6 +373,7 @@ package final class BenchRunner: Sendable {
         case .fanout: parameters = "publishers=\(self.options.users) subscribers=\(self.options.apps) window=\(self.options.window)"
         case .glasses:
             parameters = "users=\(self.options.users) apps=\(self.options.apps) rate=\(self.options.rate)/s audio=\(self.options.audioRate)/s"
+        case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
         }
         let duration = self.options.durationPerMeasurement.components
         return BenchReport(
