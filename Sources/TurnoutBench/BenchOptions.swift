@@ -22,7 +22,7 @@ package struct BenchOptions: Sendable {
     /// Measured time of the whole run, shared evenly by the measurements (`both` with 3 rounds
     /// makes 6 of them); at least 1 s each. Default 10 s.
     package var duration: Duration
-    /// Echo: connections. Default 100.
+    /// Echo and idle: connections. Default 100.
     package var connections: Int
     /// Echo and broadcast: message size in bytes (broadcast: at least
     /// ``BroadcastDriver/minimumSize``, the marker every message carries). Default 100.

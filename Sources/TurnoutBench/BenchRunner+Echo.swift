@@ -4,7 +4,7 @@ extension BenchRunner {
     /// One echo measurement: connect, run closed loops until the deadline, drain, count.
     func measureEcho(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>], label: String) async throws -> [StackResult] {
         let idle = server.sample()
-        var channels = try await self.connectEcho(stacks: stacks, server: server, stats: stats)
+        var channels = try await self.connectEcho(stacks: stacks, server: server, stats: stats, hold: false)
         defer {
             for channel in channels { channel.close(promise: nil) }
         }
@@ -28,7 +28,9 @@ extension BenchRunner {
     /// Opens ``BenchOptions/connections`` `/echo-ws` connections, 64 at a time, spread over the
     /// client loops and (in a split) over the stacks, each with an ``EchoClientHandler`` sending
     /// ``BenchOptions/size`` bytes.
-    func connectEcho(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>]) async throws -> [any Channel] {
+    ///
+    /// - Parameter hold: Whether the handlers hold their connection open after the deadline.
+    func connectEcho(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>], hold: Bool) async throws -> [any Channel] {
         let count = self.options.connections
         let nativePercent = self.splitPercent ?? 50
         let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: self.options.size)
@@ -36,7 +38,7 @@ extension BenchRunner {
             let stack = stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: index, count: count, nativePercent: nativePercent)
             let bound = stats[index % stats.count]
             return try await WebSocketConnector.connect(on: bound.eventLoop, host: server.host, port: server.port, uri: "/echo-ws?stack=\(stack.rawValue)") { channel in
-                try channel.pipeline.syncOperations.addHandler(EchoClientHandler(stats: bound.value, stack: stack, payload: payload))
+                try channel.pipeline.syncOperations.addHandler(EchoClientHandler(stats: bound.value, stack: stack, payload: payload, hold: hold))
             }
         }
     }

@@ -51,10 +51,14 @@ package final class BenchRunner: Sendable {
         defer { webhook?.close(promise: nil) }
         let webhookPort = webhook?.localAddress?.port ?? self.options.webhookPort
 
-        let started = try await self.startServer(webhookPort: webhookPort)
+        // idle measures memory: a fresh server for each measurement, so that what an earlier
+        // measurement allocated and freed cannot hide this one's growth.
+        let freshServers = self.options.scenario == .idle
+        var started: StartedServer?
+        if !freshServers { started = try await self.startServer(webhookPort: webhookPort) }
         do {
             var authority: TokenAuthority?
-            if usesCore {
+            if usesCore, let started {
                 guard let secret = started.secret ?? ProcessInfo.processInfo.environment["AUGMENTOS_AUTH_JWT_SECRET"] else {
                     throw BenchError.invalidOption("--url with --scenario \(self.options.scenario.rawValue) needs the server's JWT secret: pass --jwt-secret or set AUGMENTOS_AUTH_JWT_SECRET")
                 }
@@ -65,9 +69,16 @@ package final class BenchRunner: Sendable {
                 }
             }
             var measurements: [[StackResult]] = []
-            let server = started.server
+            var lastServer: ServerUnderTest?
             let plan = self.options.plan.measurements
             for (index, stacks) in plan.enumerated() {
+                if freshServers {
+                    await started?.stop()
+                    started = nil
+                    started = try await self.startServer(webhookPort: webhookPort)
+                }
+                guard let server = started?.server else { preconditionFailure("no server for measurement \(index)") }
+                lastServer = server
                 let label = "\(index + 1)/\(plan.count) \(stacks.map(\.rawValue).joined(separator: "+"))"
                 let results: [StackResult]
                 switch self.options.scenario {
@@ -75,16 +86,18 @@ package final class BenchRunner: Sendable {
                     results = try await self.measureEcho(stacks: stacks, server: server, stats: stats, label: label)
                 case .broadcast:
                     results = try await self.measureBroadcast(stacks: stacks, server: server, stats: stats, label: label)
+                case .idle:
+                    results = try await self.measureIdle(stacks: stacks, server: server, stats: stats, label: label)
                 case .fanout, .glasses:
                     guard let authority else { preconditionFailure("the core scenarios have a token authority") }
                     results = try await self.measureUsers(index, stacks: stacks, server: server, stats: stats, authority: authority, label: label)
                 }
                 measurements.append(results)
             }
-            await started.stop()
-            return self.report(measurements: measurements, server: server)
+            await started?.stop()
+            return self.report(measurements: measurements, server: lastServer)
         } catch {
-            await started.stop()
+            await started?.stop()
             throw error
         }
     }
@@ -142,7 +155,7 @@ package final class BenchRunner: Sendable {
     /// The connections one measurement holds open at once (for the open-file limit).
     private var connectionsPerMeasurement: Int {
         switch self.options.scenario {
-        case .echo: self.options.connections
+        case .echo, .idle: self.options.connections
         case .broadcast: self.options.apps + 1
         case .fanout, .glasses: self.options.users * (self.options.apps + 1)
         }
@@ -345,19 +358,20 @@ package final class BenchRunner: Sendable {
         }
     }
 
-    private func report(measurements: [[StackResult]], server: ServerUnderTest) -> BenchReport {
+    private func report(measurements: [[StackResult]], server: ServerUnderTest?) -> BenchReport {
         let summary = BenchStack.allCases.compactMap { stack in
             StackResult.median(of: measurements.flatMap { $0.filter { $0.stack == stack } })
         }
         var warnings: [String] = []
-        for result in summary {
+        // Idle has no load, so neither process uses enough CPU for the comparison to mean anything.
+        for result in summary where self.options.scenario != .idle {
             if let serverCPU = result.serverCPUPercent, result.clientCPUPercent > serverCPU {
                 warnings.append(
                     "\(result.stack.rawValue): the client used more CPU (\(Int(result.clientCPUPercent)) %) than the server (\(Int(serverCPU)) %); the client may be the bottleneck"
                 )
             }
         }
-        if server.pid == nil {
+        if server?.pid == nil {
             warnings.append("server CPU and RSS unknown: pass --server-pid with --url, or use --spawn")
         }
         if !self.options.scenario.usesCore {
@@ -374,6 +388,7 @@ package final class BenchRunner: Sendable {
         case .glasses:
             parameters = "users=\(self.options.users) apps=\(self.options.apps) rate=\(self.options.rate)/s audio=\(self.options.audioRate)/s"
         case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
+        case .idle: parameters = "connections=\(self.options.connections)"
         }
         let duration = self.options.durationPerMeasurement.components
         return BenchReport(

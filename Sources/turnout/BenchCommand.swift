@@ -10,8 +10,10 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Scenarios: echo (closed-loop round trips on /echo-ws), fanout (one user's glasses
             publishing JSON events to K subscribed apps, closed loop, over the real protocol),
-            glasses (U users with A apps each: JSON events at --rate and 640-byte audio at 50/s)
-            and broadcast (one publisher and K subscribers on the raw /fanout-ws room, closed loop).
+            glasses (U users with A apps each: JSON events at --rate and 640-byte audio at 50/s),
+            broadcast (one publisher and K subscribers on the raw /fanout-ws room, closed loop) and
+            idle (N connections on /echo-ws held open without traffic: server RSS per connection;
+            with --spawn, a fresh server for each measurement).
             With --spawn the bench starts `turnout serve` itself from this binary, with generated
             flags.yaml and apps.yaml, and samples its CPU and RSS from /proc. With --url, the
             glasses and fanout scenarios need the server's JWT secret (--jwt-secret or
@@ -21,7 +23,7 @@ struct BenchCommand: AsyncParsableCommand {
     )
 
     @Option(
-        help: "echo, fanout, glasses or broadcast. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise."
+        help: "echo, fanout, glasses, broadcast or idle. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise."
     )
     var scenario: String?
 
@@ -49,7 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s.")
     var duration: String = "10s"
 
-    @Option(help: "echo: connections (up to 20000; the bench raises its open-file limit as far as the hard limit allows).")
+    @Option(help: "echo, idle: connections (up to 20000; the bench raises its open-file limit as far as the hard limit allows).")
     var connections: Int = 100
 
     @Option(help: "echo, broadcast: message size in bytes (broadcast: at least 43).")
@@ -136,7 +138,7 @@ struct BenchCommand: AsyncParsableCommand {
         // A split is a live A/B through the flags, which echo bypasses.
         let scenarioName = self.scenario ?? (self.stack.hasPrefix("split:") ? "glasses" : "echo")
         guard let scenario = BenchScenario(rawValue: scenarioName) else {
-            throw .invalidOption("--scenario takes echo, fanout, glasses or broadcast; got '\(scenarioName)'")
+            throw .invalidOption("--scenario takes echo, fanout, glasses, broadcast or idle; got '\(scenarioName)'")
         }
         if self.spawn && self.url != nil { throw .invalidOption("pass either --spawn or --url, not both") }
         let target: BenchOptions.Target

@@ -43,6 +43,7 @@ struct OptionParsingTests {
     func scenarios() {
         #expect(BenchScenario.allCases.filter(\.usesCore) == [.fanout, .glasses])
         #expect(BenchScenario(rawValue: "broadcast") == .broadcast)
+        #expect(BenchScenario(rawValue: "idle") == .idle)
     }
 
     @Test("durations", arguments: [("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("2m", .seconds(120)), ("1.5", .milliseconds(1500))])

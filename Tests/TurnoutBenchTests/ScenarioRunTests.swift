@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TurnoutBench
 
-/// The broadcast scenario end to end, against `turnout serve --echo` spawned from the
+/// The broadcast and idle scenarios end to end, against `turnout serve --echo` spawned from the
 /// binary built next to this test bundle: short, loopback, bounded. The runner waits on the
 /// server's answers; nothing here sleeps.
 @Suite("Scenario runs against a spawned server", .serialized, .timeLimit(.minutes(2)))
@@ -60,5 +60,27 @@ struct ScenarioRunTests {
         #expect(native.received == 2 * native.sent)
         #expect(compat.received == native.sent)
         #expect(report.isClean)
+    }
+
+    @Test(
+        "idle: 50 connections each answer one round trip, then stay open without traffic",
+        arguments: [StackPlan.single(.compat), .single(.native), .split(nativePercent: 50)]
+    )
+    func idle(_ plan: StackPlan) async throws {
+        let report = try await Self.run(.idle, plan: plan) { options in
+            options.connections = 50
+        }
+        #expect(report.summary.reduce(0) { $0 + $1.connections } == 50)
+        for result in report.summary {
+            #expect(result.sent == result.connections)
+            #expect(result.received == result.connections)
+            #expect(result.errors == 0)
+            #expect(result.drops == 0)
+            #expect(result.messagesPerSecond == 0)
+            #expect(result.rssPerConnectionKiB != nil)
+        }
+        #expect(report.isClean)
+        #expect(!report.table.contains("msgs/s"))
+        #expect(report.table.contains("| server RSS per connection (KiB) |"))
     }
 }
