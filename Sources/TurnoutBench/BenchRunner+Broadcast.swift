@@ -4,10 +4,17 @@ extension BenchRunner {
     /// One broadcast measurement: K subscribers and one publisher on `/fanout-ws`, all on one
     /// client loop; a probe from the publisher until every socket has heard it (all are in the
     /// room); the closed-loop window until the deadline; a drain; the counts.
-    func measureBroadcast(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>], label: String) async throws -> [StackResult] {
+    func measureBroadcast(
+        stacks: [BenchStack],
+        server: ServerUnderTest,
+        stats: [NIOLoopBound<LoopStats>],
+        label: String
+    ) async throws -> [StackResult] {
         let count = self.options.apps
         let percent = self.splitPercent ?? 50
-        let subscriberStacks = (0..<count).map { stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: $0, count: count, nativePercent: percent) }
+        let subscriberStacks = (0..<count).map {
+            stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: $0, count: count, nativePercent: percent)
+        }
         let publisherStack = stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: 0, count: 1, nativePercent: percent)
         let sockets = subscriberStacks + [publisherStack]
         let bound = stats[0]
@@ -15,13 +22,20 @@ extension BenchRunner {
         let window = self.options.window
         let size = self.options.size
         let driver = try await loop.submit {
-            let driver = BroadcastDriver(subscriberStacks: subscriberStacks, publisherStack: publisherStack, stats: bound.value, window: window, size: size)
+            let driver = BroadcastDriver(
+                subscriberStacks: subscriberStacks,
+                publisherStack: publisherStack,
+                stats: bound.value,
+                window: window,
+                size: size
+            )
             bound.value.broadcasts.append(driver)
             return NIOLoopBound(driver, eventLoop: loop)
         }.get()
         let idle = server.sample()
         var channels = try await WebSocketConnector.connectAll(count: sockets.count) { index in
-            try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/fanout-ws?stack=\(sockets[index].rawValue)") { channel in
+            try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/fanout-ws?stack=\(sockets[index].rawValue)") {
+                channel in
                 try channel.pipeline.syncOperations.addHandler(BroadcastClientHandler(driver: driver.value, index: index))
             }
         }

@@ -128,7 +128,14 @@ package final class BenchRunner: Sendable {
         case .url(let publicURL, let adminURL, let pid):
             let target = try HostPort(url: publicURL)
             let admin = try HostPort(url: adminURL)
-            let server = ServerUnderTest(host: target.host, port: target.port, adminHost: admin.host, adminPort: admin.port, pid: pid, group: self.group)
+            let server = ServerUnderTest(
+                host: target.host,
+                port: target.port,
+                adminHost: admin.host,
+                adminPort: admin.port,
+                pid: pid,
+                group: self.group
+            )
             return StartedServer(server: server, spawned: nil, secret: self.options.jwtSecret)
         case .spawn(let executable, let serverCPUs):
             let secret = Self.randomSecret()
@@ -140,7 +147,14 @@ package final class BenchRunner: Sendable {
                 flags: BenchConfigFiles.flagsYAML(percentage: self.splitPercent ?? 0, native: pins.native, compat: pins.compat),
                 apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort)
             )
-            let server = ServerUnderTest(host: "127.0.0.1", port: spawned.port, adminHost: "127.0.0.1", adminPort: spawned.adminPort, pid: spawned.pid, group: self.group)
+            let server = ServerUnderTest(
+                host: "127.0.0.1",
+                port: spawned.port,
+                adminHost: "127.0.0.1",
+                adminPort: spawned.adminPort,
+                pid: spawned.pid,
+                group: self.group
+            )
             self.note("spawned turnout serve (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port), admin \(spawned.adminPort), files in \(spawned.directory.path)")
             do {
                 try await server.waitUntilHealthy(timeout: .seconds(60)) { spawned.isRunning }

@@ -25,7 +25,10 @@ struct ScenarioRunTests {
         return try await BenchRunner(options: options).run()
     }
 
-    @Test("broadcast: 1 publisher and 3 subscribers on one stack; every message reaches every subscriber once, in order", arguments: BenchStack.allCases)
+    @Test(
+        "broadcast: 1 publisher and 3 subscribers on one stack; every message reaches every subscriber once, in order",
+        arguments: BenchStack.allCases
+    )
     func broadcast(_ stack: BenchStack) async throws {
         let report = try await Self.run(.broadcast, plan: .single(stack)) { options in
             options.apps = 3

@@ -15,8 +15,9 @@ struct FanoutRoomTests {
         // loops round-robin), so delivery is tested on the sender's loop and across loops.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
         let room = FanoutRoom(group: group)
+        let join: @Sendable (any Connection, any EventLoop) -> any WebSocketEventSink = { room.join($0, on: $1) }
         do {
-            try await withTestServer(stack, echo: false, group: group, forward: { room.join($0, on: $1) }) { server in
+            try await withTestServer(stack, echo: false, group: group, forward: join) { server in
                 var members: [(client: RawWebSocketClient, side: ServerSide)] = []
                 for _ in 0..<3 { members.append(try await server.connect()) }
                 #expect(room.memberCount == 3)

@@ -30,7 +30,9 @@ enum OpenFileLimit {
         }
         limit.rlim_cur = limit.rlim_max
         guard Self.set(&limit) else {
-            throw .invalidOption("\(connections) connections need about \(needed) open files, but raising the limit from \(soft) to \(hard) failed (setrlimit: errno \(errno))")
+            throw .invalidOption(
+                "\(connections) connections need about \(needed) open files, but raising the limit from \(soft) to \(hard) failed (setrlimit: errno \(errno))"
+            )
         }
         return "raised the open-file limit (RLIMIT_NOFILE) from \(soft) to its hard limit \(hard) for \(connections) connections"
     }
