@@ -153,7 +153,9 @@ let package = Package(
         .testTarget(
             name: "TurnoutBenchTests",
             dependencies: [
-                .byName(name: "TurnoutBench")
+                .byName(name: "TurnoutBench"),
+                // The scenario runs spawn the built `turnout serve`.
+                .byName(name: "turnout"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -22,19 +22,21 @@ package struct BenchOptions: Sendable {
     /// Measured time of the whole run, shared evenly by the measurements (`both` with 3 rounds
     /// makes 6 of them); at least 1 s each. Default 10 s.
     package var duration: Duration
-    /// Echo: connections. Default 100.
+    /// Echo and idle: connections. Default 100.
     package var connections: Int
-    /// Echo: message size in bytes. Default 100.
+    /// Echo and broadcast: message size in bytes (broadcast: at least
+    /// ``BroadcastDriver/minimumSize``, the marker every message carries). Default 100.
     package var size: Int
     /// Glasses: users. Default 10. Fanout: publishers (users). Default 1.
     package var users: Int
-    /// Glasses: apps per user. Default 2. Fanout: subscribers per publisher. Default 16.
+    /// Glasses: apps per user. Default 2. Fanout and broadcast: subscribers per publisher.
     package var apps: Int
     /// Glasses: JSON events per user per second. Default 10.
     package var rate: Int
     /// Glasses: audio frames (640 B) per user per second. Default 50.
     package var audioRate: Int
-    /// Fanout: events a publisher may have outstanding (not yet at every subscriber). Default 32.
+    /// Fanout and broadcast: events a publisher may have outstanding (not yet at every
+    /// subscriber). Default 32.
     package var window: Int
     /// Client event-loop threads. Default 2.
     package var threads: Int
@@ -98,12 +100,16 @@ package struct BenchOptions: Sendable {
         try check((1...1_000_000).contains(self.size), "--size must be 1...1000000 bytes")
         try check((1...5_000).contains(self.users), "--users must be 1...5000")
         try check((1...64).contains(self.apps), "--apps/--subscribers must be 1...64")
+        try check(
+            self.scenario != .broadcast || self.size >= BroadcastDriver.minimumSize,
+            "--size must be at least \(BroadcastDriver.minimumSize) bytes for broadcast: every message carries its sequence number and send time"
+        )
         try check((0...10_000).contains(self.rate), "--rate must be 0...10000 events per second")
         try check((0...1_000).contains(self.audioRate), "--audio-rate must be 0...1000 frames per second")
         try check((1...10_000).contains(self.window), "--window must be 1...10000")
         try check((1...64).contains(self.threads), "--threads must be 1...64")
         try check(self.duration <= .seconds(3600), "--duration must be at most 1 hour")
-        if case .split(let percent) = self.plan, self.scenario != .echo {
+        if case .split(let percent) = self.plan, self.scenario.usesCore {
             // Users, not messages, are split; too few cannot make the ratio the check expects.
             let native = StackPlan.splitNativeCount(users: self.users, nativePercent: percent)
             let share = 100 * Double(native) / Double(self.users)

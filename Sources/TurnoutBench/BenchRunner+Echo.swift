@@ -3,76 +3,57 @@ import NIOCore
 extension BenchRunner {
     /// One echo measurement: connect, run closed loops until the deadline, drain, count.
     func measureEcho(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>], label: String) async throws -> [StackResult] {
-        let count = self.options.connections
-        let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: self.options.size)
         let idle = server.sample()
-        var channels: [any Channel] = []
+        var channels = try await self.connectEcho(stacks: stacks, server: server, stats: stats, hold: false)
         defer {
             for channel in channels { channel.close(promise: nil) }
-        }
-        for index in 0..<count {
-            let stack = stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: index, count: count, nativePercent: self.splitPercent ?? 50)
-            let bound = stats[index % stats.count]
-            channels.append(
-                try await WebSocketConnector.connect(on: bound.eventLoop, host: server.host, port: server.port, uri: "/echo-ws?stack=\(stack.rawValue)") { channel in
-                    try channel.pipeline.syncOperations.addHandler(EchoClientHandler(stats: bound.value, stack: stack, payload: payload))
-                }
-            )
         }
         try await Task.sleep(for: .milliseconds(200))
         let loaded = server.sample()
 
-        let duration = self.options.durationPerMeasurement
-        let serverBefore = server.sample()
-        let clientBefore = ProcessSample.ownProcess()
-        let deadline = MonotonicClock.nanoseconds + UInt64(duration.components.seconds) * 1_000_000_000
-            + UInt64(duration.components.attoseconds / 1_000_000_000)
-        for channel in channels {
-            channel.pipeline.fireUserInboundEventTriggered(EchoClientHandler.Start(deadline: deadline))
+        let window = try await self.measuredWindow(server: server, stats: stats, label: label) { deadline in
+            for channel in channels {
+                channel.pipeline.fireUserInboundEventTriggered(EchoClientHandler.Start(deadline: deadline))
+            }
         }
-        try await self.runFor(duration, label: label, stats: stats)
-        let serverAfter = server.sample()
-        let clientAfter = ProcessSample.ownProcess()
 
         // Drain: every connection's last round trip, at most 5 s.
-        for _ in 0..<100 {
-            if try await self.everyLoop(stats, { $0.finishedEcho == $0.echoHandlers.count }) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        var counters = try await self.collect(stats)
-        let lost = try await self.outstandingEcho(stats)
-        counters[0].lost += lost[0]
-        counters[1].lost += lost[1]
-        for channel in channels { try? await channel.close() }
+        _ = try await self.poll(for: .seconds(5)) { try await self.everyEchoFinished(stats) }
+        let counters = try await self.collectEcho(stats)
+        try await self.tearDown(channels, stats: stats)
         channels = []
-        for bound in stats { try await bound.eventLoop.submit { bound.value.reset() }.get() }
+        return self.results(stacks: stacks, counters: counters, window: window, rss: (idle, loaded))
+    }
 
-        let seconds = Double(deadline &- clientBefore.at) / 1e9
-        return stacks.map { stack in
-            self.result(
-                stack: stack,
-                counters: counters[stack.index],
-                seconds: seconds,
-                server: (serverBefore, serverAfter),
-                client: (clientBefore, clientAfter),
-                rss: (idle, loaded),
-                mismatches: []
-            )
+    /// Opens ``BenchOptions/connections`` `/echo-ws` connections, 64 at a time, spread over the
+    /// client loops and (in a split) over the stacks, each with an ``EchoClientHandler`` sending
+    /// ``BenchOptions/size`` bytes.
+    ///
+    /// - Parameter hold: Whether the handlers hold their connection open after the deadline.
+    func connectEcho(stacks: [BenchStack], server: ServerUnderTest, stats: [NIOLoopBound<LoopStats>], hold: Bool) async throws -> [any Channel] {
+        let count = self.options.connections
+        let nativePercent = self.splitPercent ?? 50
+        let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: self.options.size)
+        return try await WebSocketConnector.connectAll(count: count) { index in
+            let stack = stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: index, count: count, nativePercent: nativePercent)
+            let bound = stats[index % stats.count]
+            return try await WebSocketConnector.connect(on: bound.eventLoop, host: server.host, port: server.port, uri: "/echo-ws?stack=\(stack.rawValue)") { channel in
+                try channel.pipeline.syncOperations.addHandler(EchoClientHandler(stats: bound.value, stack: stack, payload: payload, hold: hold))
+            }
         }
     }
 
-    /// Round trips still in flight per stack, after the drain.
-    private func outstandingEcho(_ stats: [NIOLoopBound<LoopStats>]) async throws -> [Int] {
-        var lost = [0, 0]
-        for bound in stats {
-            let perLoop = try await bound.eventLoop.submit {
-                var lost = [0, 0]
-                for handler in bound.value.echoHandlers { lost[handler.stackIndex] += handler.outstanding }
-                return lost
-            }.get()
-            lost[0] += perLoop[0]
-            lost[1] += perLoop[1]
+    /// Whether every echo connection has finished its round trips (or failed).
+    func everyEchoFinished(_ stats: [NIOLoopBound<LoopStats>]) async throws -> Bool {
+        try await self.everyLoop(stats) { $0.finishedEcho == $0.echoHandlers.count }
+    }
+
+    /// Every loop's counters, with the round trips still in flight booked as lost; runs `body`
+    /// on each loop first.
+    func collectEcho(_ stats: [NIOLoopBound<LoopStats>], _ body: @escaping @Sendable (LoopStats) -> Void = { _ in }) async throws -> [StackCounters] {
+        try await self.collect(stats) { loop in
+            body(loop)
+            for handler in loop.echoHandlers { loop.counters[handler.stackIndex].lost += handler.outstanding }
         }
-        return lost
     }
 }

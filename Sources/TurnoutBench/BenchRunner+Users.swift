@@ -59,25 +59,19 @@ extension BenchRunner {
         let loaded = server.sample()
         let before = try await server.metrics()
 
-        let duration = self.options.durationPerMeasurement
-        let serverBefore = server.sample()
-        let clientBefore = ProcessSample.ownProcess()
-        let deadline = MonotonicClock.nanoseconds + UInt64(duration.components.seconds) * 1_000_000_000
-            + UInt64(duration.components.attoseconds / 1_000_000_000)
-        for bound in stats {
-            let loop = bound.eventLoop
-            try await loop.submit {
-                for user in bound.value.users { user.begin(deadline: deadline) }
-                guard case .rate = pacing else { return }
-                bound.value.ticker = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { _ in
-                    let now = MonotonicClock.nanoseconds
-                    for user in bound.value.users { user.tick(now: now) }
-                }
-            }.get()
+        let window = try await self.measuredWindow(server: server, stats: stats, label: label) { deadline in
+            for bound in stats {
+                let loop = bound.eventLoop
+                try await loop.submit {
+                    for user in bound.value.users { user.begin(deadline: deadline) }
+                    guard case .rate = pacing else { return }
+                    bound.value.ticker = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { _ in
+                        let now = MonotonicClock.nanoseconds
+                        for user in bound.value.users { user.tick(now: now) }
+                    }
+                }.get()
+            }
         }
-        try await self.runFor(duration, label: label, stats: stats)
-        let serverAfter = server.sample()
-        let clientAfter = ProcessSample.ownProcess()
 
         // Drain: everything sent reaches every app, at most 5 s.
         for bound in stats {
@@ -103,22 +97,10 @@ extension BenchRunner {
             }.get()
         }
         try await Task.sleep(for: .milliseconds(200))
-        for channel in self.registry.clear() { try? await channel.close() }
-        for bound in stats { try await bound.eventLoop.submit { bound.value.reset() }.get() }
-
-        let seconds = Double(deadline &- clientBefore.at) / 1e9
-        return stacks.map { stack in
-            self.result(
-                stack: stack,
-                counters: counters[stack.index],
-                seconds: seconds,
-                server: (serverBefore, serverAfter),
-                client: (clientBefore, clientAfter),
-                rss: (idle, loaded),
-                mismatches: check.mismatches[stack.index],
-                metricsDeliveries: check.deliveries[stack.index]
-            )
-        }
+        try await self.tearDown(self.registry.clear(), stats: stats)
+        return self.results(
+            stacks: stacks, counters: counters, window: window, rss: (idle, loaded), mismatches: check.mismatches, metricsDeliveries: check.deliveries
+        )
     }
 
     /// The users of one measurement and their stacks, as the server's flags decide them.

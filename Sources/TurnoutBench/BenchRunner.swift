@@ -38,10 +38,11 @@ package final class BenchRunner: Sendable {
 
     private func runMeasurements() async throws -> BenchReport {
         try self.options.validate()
+        if let raised = try OpenFileLimit.ensure(connections: self.connectionsPerMeasurement) { self.note(raised) }
         let stats = try await self.makeStats()
-        let usesApps = self.options.scenario != .echo
+        let usesCore = self.options.scenario.usesCore
         var webhook: (any Channel)?
-        if usesApps {
+        if usesCore {
             webhook = try await WebhookServer.start(group: self.group, port: self.options.webhookPort) { [registry, weak self] body in
                 guard let self else { return }
                 self.webhookArrived(body, registry: registry)
@@ -50,40 +51,15 @@ package final class BenchRunner: Sendable {
         defer { webhook?.close(promise: nil) }
         let webhookPort = webhook?.localAddress?.port ?? self.options.webhookPort
 
-        let server: ServerUnderTest
-        var spawned: SpawnedServer?
-        var secret = self.options.jwtSecret
-        switch self.options.target {
-        case .url(let publicURL, let adminURL, let pid):
-            let target = try HostPort(url: publicURL)
-            let admin = try HostPort(url: adminURL)
-            server = ServerUnderTest(host: target.host, port: target.port, adminHost: admin.host, adminPort: admin.port, pid: pid, group: self.group)
-        case .spawn(let executable, let serverCPUs):
-            let generated = Self.randomSecret()
-            secret = generated
-            let pins = self.pinnedUsers()
-            let started = try SpawnedServer.start(
-                executable: executable,
-                serverCPUs: serverCPUs,
-                secret: generated,
-                flags: BenchConfigFiles.flagsYAML(percentage: self.splitPercent ?? 0, native: pins.native, compat: pins.compat),
-                apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort)
-            )
-            spawned = started
-            server = ServerUnderTest(host: "127.0.0.1", port: started.port, adminHost: "127.0.0.1", adminPort: started.adminPort, pid: started.pid, group: self.group)
-            self.note("spawned turnout serve (pid \(started.pid)) on 127.0.0.1:\(started.port), admin \(started.adminPort), files in \(started.directory.path)")
-            do {
-                try await server.waitUntilHealthy(timeout: .seconds(60)) { started.isRunning }
-            } catch {
-                await started.stop()
-                throw error
-            }
-        }
-
+        // idle measures memory: a fresh server for each measurement, so that what an earlier
+        // measurement allocated and freed cannot hide this one's growth.
+        let freshServers = self.options.scenario == .idle
+        var started: StartedServer?
+        if !freshServers { started = try await self.startServer(webhookPort: webhookPort) }
         do {
             var authority: TokenAuthority?
-            if usesApps {
-                guard let secret = secret ?? ProcessInfo.processInfo.environment["AUGMENTOS_AUTH_JWT_SECRET"] else {
+            if usesCore, let started {
+                guard let secret = started.secret ?? ProcessInfo.processInfo.environment["AUGMENTOS_AUTH_JWT_SECRET"] else {
                     throw BenchError.invalidOption("--url with --scenario \(self.options.scenario.rawValue) needs the server's JWT secret: pass --jwt-secret or set AUGMENTOS_AUTH_JWT_SECRET")
                 }
                 do {
@@ -93,22 +69,109 @@ package final class BenchRunner: Sendable {
                 }
             }
             var measurements: [[StackResult]] = []
+            var lastServer: ServerUnderTest?
             let plan = self.options.plan.measurements
             for (index, stacks) in plan.enumerated() {
+                if freshServers {
+                    await started?.stop()
+                    started = nil
+                    started = try await self.startServer(webhookPort: webhookPort)
+                }
+                guard let server = started?.server else { preconditionFailure("no server for measurement \(index)") }
+                lastServer = server
                 let label = "\(index + 1)/\(plan.count) \(stacks.map(\.rawValue).joined(separator: "+"))"
                 let results: [StackResult]
-                if let authority {
-                    results = try await self.measureUsers(index, stacks: stacks, server: server, stats: stats, authority: authority, label: label)
-                } else {
+                switch self.options.scenario {
+                case .echo:
                     results = try await self.measureEcho(stacks: stacks, server: server, stats: stats, label: label)
+                case .broadcast:
+                    results = try await self.measureBroadcast(stacks: stacks, server: server, stats: stats, label: label)
+                case .idle:
+                    results = try await self.measureIdle(stacks: stacks, server: server, stats: stats, label: label)
+                case .fanout, .glasses:
+                    guard let authority else { preconditionFailure("the core scenarios have a token authority") }
+                    results = try await self.measureUsers(index, stacks: stacks, server: server, stats: stats, authority: authority, label: label)
                 }
                 measurements.append(results)
             }
-            await spawned?.stop()
-            return self.report(measurements: measurements, server: server)
+            await started?.stop()
+            return self.report(measurements: measurements, server: lastServer)
         } catch {
-            await spawned?.stop()
+            await started?.stop()
             throw error
+        }
+    }
+
+    /// A server to measure, and what the bench must do to stop it.
+    struct StartedServer: Sendable {
+        /// Where it is and how to observe it.
+        var server: ServerUnderTest
+        /// The process, when the bench started it.
+        var spawned: SpawnedServer?
+        /// Its JWT secret, when known (generated for a spawned server, `--jwt-secret` otherwise).
+        var secret: String?
+
+        /// Stops the server if the bench started it.
+        func stop() async {
+            await self.spawned?.stop()
+        }
+    }
+
+    /// The server of ``BenchOptions/target``: the running one of `--url`, or a `turnout serve`
+    /// spawned with generated flags.yaml and apps.yaml and waited for until `/health` answers.
+    ///
+    /// - Parameter webhookPort: Where the apps.yaml of a spawned server sends webhooks.
+    /// - Throws: ``BenchError/invalidOption(_:)`` for a bad URL, ``BenchError/serverStart(_:)``
+    ///   when the spawned server does not start or answer.
+    private func startServer(webhookPort: Int) async throws -> StartedServer {
+        switch self.options.target {
+        case .url(let publicURL, let adminURL, let pid):
+            let target = try HostPort(url: publicURL)
+            let admin = try HostPort(url: adminURL)
+            let server = ServerUnderTest(
+                host: target.host,
+                port: target.port,
+                adminHost: admin.host,
+                adminPort: admin.port,
+                pid: pid,
+                group: self.group
+            )
+            return StartedServer(server: server, spawned: nil, secret: self.options.jwtSecret)
+        case .spawn(let executable, let serverCPUs):
+            let secret = Self.randomSecret()
+            let pins = self.pinnedUsers()
+            let spawned = try SpawnedServer.start(
+                executable: executable,
+                serverCPUs: serverCPUs,
+                secret: secret,
+                flags: BenchConfigFiles.flagsYAML(percentage: self.splitPercent ?? 0, native: pins.native, compat: pins.compat),
+                apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort)
+            )
+            let server = ServerUnderTest(
+                host: "127.0.0.1",
+                port: spawned.port,
+                adminHost: "127.0.0.1",
+                adminPort: spawned.adminPort,
+                pid: spawned.pid,
+                group: self.group
+            )
+            self.note("spawned turnout serve (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port), admin \(spawned.adminPort), files in \(spawned.directory.path)")
+            do {
+                try await server.waitUntilHealthy(timeout: .seconds(60)) { spawned.isRunning }
+            } catch {
+                await spawned.stop()
+                throw error
+            }
+            return StartedServer(server: server, spawned: spawned, secret: secret)
+        }
+    }
+
+    /// The connections one measurement holds open at once (for the open-file limit).
+    private var connectionsPerMeasurement: Int {
+        switch self.options.scenario {
+        case .echo, .idle: self.options.connections
+        case .broadcast: self.options.apps + 1
+        case .fanout, .glasses: self.options.users * (self.options.apps + 1)
         }
     }
 
@@ -140,7 +203,7 @@ package final class BenchRunner: Sendable {
     /// a split exactly ``StackPlan/splitNativeCount(users:nativePercent:)`` of the users to native
     /// and the rest to compat. The bench still learns each user's stack from `/admin/route`.
     private func pinnedUsers() -> (native: [String], compat: [String]) {
-        guard self.options.scenario != .echo else { return ([], []) }
+        guard self.options.scenario.usesCore else { return ([], []) }
         var pins: (native: [String], compat: [String]) = ([], [])
         for (measurement, stacks) in self.options.plan.measurements.enumerated() {
             if let percent = self.splitPercent {
@@ -186,7 +249,12 @@ package final class BenchRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let end = start + duration
+        // Count from what was received before the window (setup round trips, probes).
         var previous = 0
+        if self.options.progress {
+            let counters = try await self.collect(stats)
+            previous = counters[0].received + counters[1].received
+        }
         while clock.now < end {
             try await Task.sleep(for: min(.seconds(1), end - clock.now))
             guard self.options.progress else { continue }
@@ -206,64 +274,125 @@ package final class BenchRunner: Sendable {
         if self.options.progress { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    /// One stack's result from the counters and the samples around the measured window.
-    func result(
-        stack: BenchStack,
-        counters: StackCounters,
-        seconds: Double,
-        server: (before: ProcessSample?, after: ProcessSample?),
-        client: (before: ProcessSample, after: ProcessSample),
-        rss: (idle: ProcessSample?, loaded: ProcessSample?),
-        mismatches: [String],
-        metricsDeliveries: Int? = nil
-    ) -> StackResult {
-        var serverCPU: Double?
-        if let before = server.before, let after = server.after { serverCPU = after.cpuPercent(since: before) }
-        var rssPerConnection: Double?
-        if let idle = rss.idle?.rssKiB, let loaded = rss.loaded?.rssKiB, counters.connections > 0 {
-            rssPerConnection = (loaded - idle) / Double(counters.connections)
-        }
-        let micros = { (percentile: Double) in Double(counters.latency.valueAtPercentile(percentile)) / 1000 }
-        return StackResult(
-            stack: stack,
-            messagesPerSecond: Double(counters.received) / seconds,
-            p50Micros: micros(50),
-            p99Micros: micros(99),
-            p999Micros: micros(99.9),
-            latencyCDF: counters.latency.totalCount == 0
-                ? [] : LatencyPoint.percentiles.map { LatencyPoint(percentile: $0, micros: micros($0)) },
-            audioBytesPerSecond: Double(counters.audioBytesReceived) / seconds,
-            serverCPUPercent: serverCPU,
-            clientCPUPercent: client.after.cpuPercent(since: client.before),
-            rssPerConnectionKiB: rssPerConnection,
-            connections: counters.connections,
-            sent: counters.sent,
-            received: counters.received,
-            errors: counters.errors,
-            drops: counters.lost,
-            reordered: counters.reordered,
-            metricsMismatches: mismatches,
-            metricsDeliveries: metricsDeliveries
+    /// The samples around one measured window.
+    struct MeasuredWindow {
+        /// The server before and after (`nil` without a pid).
+        var server: (before: ProcessSample?, after: ProcessSample?)
+        /// The bench itself before and after.
+        var client: (before: ProcessSample, after: ProcessSample)
+        /// Seconds from the start of the window to its deadline: the rates' denominator.
+        var seconds: Double
+    }
+
+    /// Runs one measured window: samples the server and the bench, calls `start` with the
+    /// deadline (monotonic nanoseconds) to set the load going, sleeps through
+    /// ``BenchOptions/durationPerMeasurement`` printing progress, and samples again.
+    func measuredWindow(
+        server: ServerUnderTest,
+        stats: [NIOLoopBound<LoopStats>],
+        label: String,
+        start: (_ deadline: UInt64) async throws -> Void
+    ) async throws -> MeasuredWindow {
+        let duration = self.options.durationPerMeasurement
+        let serverBefore = server.sample()
+        let clientBefore = ProcessSample.ownProcess()
+        let deadline = MonotonicClock.deadline(after: duration)
+        try await start(deadline)
+        try await self.runFor(duration, label: label, stats: stats)
+        return MeasuredWindow(
+            server: (serverBefore, server.sample()),
+            client: (clientBefore, ProcessSample.ownProcess()),
+            seconds: Double(deadline &- clientBefore.at) / 1e9
         )
     }
 
-    private func report(measurements: [[StackResult]], server: ServerUnderTest) -> BenchReport {
+    /// Whether `check` came to hold, asking every 50 ms for at most `timeout`.
+    func poll(for timeout: Duration, _ check: () async throws -> Bool) async throws -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while true {
+            if try await check() { return true }
+            if clock.now >= end { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Closes a measurement's channels (waiting for each) and resets every loop's handlers and
+    /// counters for the next measurement.
+    func tearDown(_ channels: [any Channel], stats: [NIOLoopBound<LoopStats>]) async throws {
+        for channel in channels { try? await channel.close() }
+        for bound in stats { try await bound.eventLoop.submit { bound.value.reset() }.get() }
+    }
+
+    /// Each loaded stack's result from the counters (indexed by ``BenchStack/index``) and the
+    /// samples around the measured window.
+    ///
+    /// RSS per connection is the server's growth over every connection of the measurement, so
+    /// in a split both stacks show the whole process's figure.
+    func results(
+        stacks: [BenchStack],
+        counters: [StackCounters],
+        window: MeasuredWindow,
+        rss: (idle: ProcessSample?, loaded: ProcessSample?),
+        mismatches: [[String]] = [[], []],
+        metricsDeliveries: [Int]? = nil
+    ) -> [StackResult] {
+        let server = window.server
+        let client = window.client
+        let seconds = window.seconds
+        var serverCPU: Double?
+        if let before = server.before, let after = server.after { serverCPU = after.cpuPercent(since: before) }
+        let connections = counters.reduce(0) { $0 + $1.connections }
+        var rssPerConnection: Double?
+        if let idle = rss.idle?.rssKiB, let loaded = rss.loaded?.rssKiB, connections > 0 {
+            rssPerConnection = (loaded - idle) / Double(connections)
+        }
+        return stacks.map { stack in
+            let counters = counters[stack.index]
+            let micros = { (percentile: Double) in Double(counters.latency.valueAtPercentile(percentile)) / 1000 }
+            return StackResult(
+                stack: stack,
+                messagesPerSecond: Double(counters.received) / seconds,
+                p50Micros: micros(50),
+                p99Micros: micros(99),
+                p999Micros: micros(99.9),
+                latencyCDF: counters.latency.totalCount == 0
+                    ? [] : LatencyPoint.percentiles.map { LatencyPoint(percentile: $0, micros: micros($0)) },
+                audioBytesPerSecond: Double(counters.audioBytesReceived) / seconds,
+                serverCPUPercent: serverCPU,
+                clientCPUPercent: client.after.cpuPercent(since: client.before),
+                rssPerConnectionKiB: rssPerConnection,
+                connections: counters.connections,
+                sent: counters.sent,
+                received: counters.received,
+                errors: counters.errors,
+                drops: counters.lost,
+                reordered: counters.reordered,
+                metricsMismatches: mismatches[stack.index],
+                metricsDeliveries: metricsDeliveries?[stack.index]
+            )
+        }
+    }
+
+    private func report(measurements: [[StackResult]], server: ServerUnderTest?) -> BenchReport {
         let summary = BenchStack.allCases.compactMap { stack in
             StackResult.median(of: measurements.flatMap { $0.filter { $0.stack == stack } })
         }
         var warnings: [String] = []
-        for result in summary {
+        // Idle has no load, so neither process uses enough CPU for the comparison to mean anything.
+        for result in summary where self.options.scenario != .idle {
             if let serverCPU = result.serverCPUPercent, result.clientCPUPercent > serverCPU {
                 warnings.append(
                     "\(result.stack.rawValue): the client used more CPU (\(Int(result.clientCPUPercent)) %) than the server (\(Int(serverCPU)) %); the client may be the bottleneck"
                 )
             }
         }
-        if server.pid == nil {
+        if server?.pid == nil {
             warnings.append("server CPU and RSS unknown: pass --server-pid with --url, or use --spawn")
         }
-        if self.options.scenario == .echo {
-            warnings.append("/echo-ws bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
+        if !self.options.scenario.usesCore {
+            let path = self.options.scenario == .broadcast ? "/fanout-ws" : "/echo-ws"
+            warnings.append("\(path) bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
         }
         var split: SplitCheck?
         if let percent = self.splitPercent {
@@ -280,6 +409,8 @@ package final class BenchRunner: Sendable {
         case .fanout: parameters = "publishers=\(self.options.users) subscribers=\(self.options.apps) window=\(self.options.window)"
         case .glasses:
             parameters = "users=\(self.options.users) apps=\(self.options.apps) rate=\(self.options.rate)/s audio=\(self.options.audioRate)/s"
+        case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
+        case .idle: parameters = "connections=\(self.options.connections)"
         }
         let duration = self.options.durationPerMeasurement.components
         return BenchReport(

@@ -145,6 +145,7 @@ package final class TurnoutApplication: Sendable {
                     stacks: stacks,
                     core: sessions,
                     echo: echo,
+                    fanout: FanoutRoom(group: group),
                     health: { HealthReport.render(flags: flags, core: sessions) },
                     openConnections: openConnections
                 )

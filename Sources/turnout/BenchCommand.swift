@@ -10,8 +10,11 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Load a Turnout server on compat, native or both stacks and compare them side by side.",
         discussion: """
             Scenarios: echo (closed-loop round trips on /echo-ws), fanout (one user's glasses
-            publishing JSON events to K subscribed apps, closed loop, over the real protocol) and
-            glasses (U users with A apps each: JSON events at --rate and 640-byte audio at 50/s).
+            publishing JSON events to K subscribed apps, closed loop, over the real protocol),
+            glasses (U users with A apps each: JSON events at --rate and 640-byte audio at 50/s),
+            broadcast (one publisher and K subscribers on the raw /fanout-ws room, closed loop) and
+            idle (N connections on /echo-ws held open without traffic: server RSS per connection;
+            with --spawn, a fresh server for each measurement).
             With --spawn the bench starts `turnout serve` itself from this binary, with generated
             flags.yaml and apps.yaml, and samples its CPU and RSS from /proc. With --url, the
             glasses and fanout scenarios need the server's JWT secret (--jwt-secret or
@@ -20,7 +23,9 @@ struct BenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "echo, fanout or glasses. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise.")
+    @Option(
+        help: "echo, fanout, glasses, broadcast or idle. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise."
+    )
     var scenario: String?
 
     @Option(help: "Base WebSocket URL of a running server, e.g. ws://127.0.0.1:8002 (instead of --spawn).")
@@ -47,10 +52,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s.")
     var duration: String = "10s"
 
-    @Option(help: "echo: connections.")
+    @Option(help: "echo, idle: connections (up to 20000; the bench raises its open-file limit as far as the hard limit allows).")
     var connections: Int = 100
 
-    @Option(help: "echo: message size in bytes.")
+    @Option(help: "echo, broadcast: message size in bytes (broadcast: at least 43).")
     var size: Int = 100
 
     @Option(help: "glasses: users; fanout: publishers (default 1 for fanout).")
@@ -59,7 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "glasses: apps per user.")
     var apps: Int = 2
 
-    @Option(help: "fanout: subscribers (apps) per publisher.")
+    @Option(help: "fanout: subscribers (apps) per publisher; broadcast: subscribers.")
     var subscribers: Int = 16
 
     @Option(help: "glasses: JSON events per user per second.")
@@ -68,7 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "glasses: 640-byte audio frames per user per second.")
     var audioRate: Int = 50
 
-    @Option(help: "fanout: events a publisher may have outstanding.")
+    @Option(help: "fanout, broadcast: messages a publisher may have outstanding (not yet at every subscriber).")
     var window: Int = 32
 
     @Option(help: "Client event-loop threads. Default: the cores this process may use (taskset included).")
@@ -137,7 +142,7 @@ struct BenchCommand: AsyncParsableCommand {
         // A split is a live A/B through the flags, which echo bypasses.
         let scenarioName = self.scenario ?? (self.stack.hasPrefix("split:") ? "glasses" : "echo")
         guard let scenario = BenchScenario(rawValue: scenarioName) else {
-            throw .invalidOption("--scenario takes echo, fanout or glasses; got '\(scenarioName)'")
+            throw .invalidOption("--scenario takes echo, fanout, glasses, broadcast or idle; got '\(scenarioName)'")
         }
         if self.spawn && self.url != nil { throw .invalidOption("pass either --spawn or --url, not both") }
         let target: BenchOptions.Target
@@ -147,6 +152,7 @@ struct BenchCommand: AsyncParsableCommand {
             target = .spawn(executable: "/proc/self/exe", serverCPUs: self.serverCPUs)
         }
         let fanout = scenario == .fanout
+        let subscribers = fanout || scenario == .broadcast
         return BenchOptions(
             scenario: scenario,
             target: target,
@@ -155,7 +161,7 @@ struct BenchCommand: AsyncParsableCommand {
             connections: self.connections,
             size: self.size,
             users: self.users ?? (fanout ? 1 : 10),
-            apps: fanout ? self.subscribers : self.apps,
+            apps: subscribers ? self.subscribers : self.apps,
             rate: self.rate,
             audioRate: fanout ? 0 : self.audioRate,
             window: self.window,

@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (TURNOUT_LOG_LEVEL). Default info.")
     var logLevel: String?
 
-    @Flag(help: "Serve /echo-ws?stack=compat|native for conformance runs and benchmarks (TURNOUT_ECHO=1).")
+    @Flag(help: "Serve /echo-ws and /fanout-ws (?stack=compat|native) for conformance runs and benchmarks (TURNOUT_ECHO=1).")
     var echo = false
 
     @Flag(help: "Development mode: a random JWT secret, and a ready glasses token for dev@localhost (TURNOUT_DEV=1).")

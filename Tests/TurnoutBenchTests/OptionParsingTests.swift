@@ -32,6 +32,20 @@ struct OptionParsingTests {
         #expect(pins.compat == Array(ids.dropFirst(native)))
     }
 
+    @Test("broadcast messages must hold their sequence number and send time")
+    func broadcastSize() throws {
+        #expect(throws: BenchError.invalidOption("")) { try BenchOptions(scenario: .broadcast, size: 42).validate() }
+        try BenchOptions(scenario: .broadcast, size: 43).validate()
+        try BenchOptions(scenario: .echo, size: 1).validate()
+    }
+
+    @Test("only fanout and glasses go through the core")
+    func scenarios() {
+        #expect(BenchScenario.allCases.filter(\.usesCore) == [.fanout, .glasses])
+        #expect(BenchScenario(rawValue: "broadcast") == .broadcast)
+        #expect(BenchScenario(rawValue: "idle") == .idle)
+    }
+
     @Test("durations", arguments: [("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("2m", .seconds(120)), ("1.5", .milliseconds(1500))])
     func durations(text: String, expected: Duration) throws {
         #expect(try DurationParser.parse(text) == expected)

@@ -40,6 +40,19 @@ struct ResultTableTests {
         #expect(ResultTable.render(compat: compat, native: nil, audio: true).contains("| audio bytes/s | 0 | – | – |"))
     }
 
+    @Test("without traffic (idle) the table leaves out msgs/s and latency, and keeps memory and failures")
+    func idleTable() {
+        var native = Self.result(.native, rate: 0, p50: 0)
+        native.rssPerConnectionKiB = 12.5
+        let labels = ResultTable.rows(compat: nil, native: native, audio: false, traffic: false).map(\.label)
+        #expect(!labels.contains("msgs/s"))
+        #expect(!labels.contains { $0.contains("latency") })
+        #expect(labels.contains("server RSS per connection (KiB)"))
+        #expect(labels.contains("errors"))
+        let table = ResultTable.render(compat: nil, native: native, audio: false, traffic: false)
+        #expect(table.contains("| server RSS per connection (KiB) | – | 12.5 | – |"))
+    }
+
     @Test("medians take the middle value; failures are summed over rounds")
     func medians() throws {
         var bad = Self.result(.native, rate: 10, p50: 1)

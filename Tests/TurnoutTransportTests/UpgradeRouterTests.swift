@@ -148,6 +148,22 @@ struct UpgradeRouterTests {
         #expect(refusal(await echo.router.route(request("/echo-ws?stack=fast"), remoteAddress: "r"))?.reason == .badHandshake)
     }
 
+    @Test("/fanout-ws exists only when echo is enabled, names its stack like /echo-ws, and goes to the room")
+    func fanout() async throws {
+        let plain = try await fixture()
+        #expect(refusal(await plain.router.route(request("/fanout-ws"), remoteAddress: "r"))?.reason == .notFound)
+        #expect(!plain.router.isEndpoint("/fanout-ws"))
+
+        let echo = try await self.fixture(echo: true)
+        #expect(echo.router.isEndpoint("/fanout-ws"))
+        let compat = try #require(accepted(await echo.router.route(request("/fanout-ws?stack=compat"), remoteAddress: "r")))
+        #expect(compat.stack == .compat)
+        #expect(compat.target == .fanout)
+        #expect(compat.decision == nil)
+        #expect(accepted(await echo.router.route(request("/fanout-ws"), remoteAddress: "r"))?.stack == .native)
+        #expect(refusal(await echo.router.route(request("/fanout-ws?stack=fast"), remoteAddress: "r"))?.reason == .badHandshake)
+    }
+
     @Test("a secret shorter than 32 bytes is refused with a clear reason")
     func shortSecret() async {
         await #expect(throws: TokenError(reason: "the JWT secret is 5 bytes; HS256 needs at least 32 (RFC 7518 §3.2)")) {

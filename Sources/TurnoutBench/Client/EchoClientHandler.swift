@@ -4,6 +4,9 @@ import NIOWebSocket
 /// One `/echo-ws` connection doing closed-loop round trips: send, wait for the echo, record the
 /// round trip, send again, until the deadline.
 ///
+/// With `hold` (the idle scenario) the connection then stays open without traffic, and a close
+/// before ``release()`` counts as an error; `Start(deadline: 0)` makes exactly one round trip.
+///
 /// Lives on its channel's loop; reports into that loop's ``LoopStats``. Nothing is allocated per
 /// message beyond what the pipeline needs for the frame.
 final class EchoClientHandler: ChannelInboundHandler {
@@ -19,6 +22,8 @@ final class EchoClientHandler: ChannelInboundHandler {
     private enum State {
         case idle
         case running(deadline: UInt64)
+        /// Past the deadline and held open: a close is an error.
+        case holding
         case done
     }
 
@@ -27,16 +32,20 @@ final class EchoClientHandler: ChannelInboundHandler {
     /// The handler's stack as an index into ``LoopStats/counters``.
     var stackIndex: Int { self.stack }
     private let payload: ByteBuffer
+    private let hold: Bool
     private let writer = FrameWriter()
     private var context: ChannelHandlerContext?
     private var state = State.idle
     private var sentAt: UInt64 = 0
     private var inFlight = false
 
-    init(stats: LoopStats, stack: BenchStack, payload: ByteBuffer) {
+    /// - Parameter hold: Stay open after the last round trip, and count a close as an error
+    ///   until ``release()``.
+    init(stats: LoopStats, stack: BenchStack, payload: ByteBuffer, hold: Bool = false) {
         self.stats = stats
         self.stack = stack.index
         self.payload = payload
+        self.hold = hold
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -74,7 +83,7 @@ final class EchoClientHandler: ChannelInboundHandler {
             if now < deadline {
                 self.send(context: context)
             } else {
-                self.state = .done
+                self.state = self.hold ? .holding : .done
                 self.stats.finishedEcho += 1
             }
         case .ping:
@@ -97,10 +106,21 @@ final class EchoClientHandler: ChannelInboundHandler {
     }
 
     private func failIfRunning() {
-        guard case .running = self.state else { return }
+        switch self.state {
+        case .running:
+            self.stats.finishedEcho += 1
+        case .holding:
+            break  // finished already
+        case .idle, .done:
+            return
+        }
         self.state = .done
         self.stats.counters[self.stack].errors += 1
-        self.stats.finishedEcho += 1
+    }
+
+    /// Ends a hold: a close from now on is expected.
+    func release() {
+        if case .holding = self.state { self.state = .done }
     }
 
     private func send(context: ChannelHandlerContext) {

@@ -11,6 +11,8 @@ final class LoopStats {
     var echoHandlers: [EchoClientHandler] = []
     /// Glasses users on this loop.
     var users: [UserDriver] = []
+    /// Broadcast publishers (with their subscribers) on this loop.
+    var broadcasts: [BroadcastDriver] = []
     /// Echo connections on this loop that stopped after the deadline with nothing in flight.
     var finishedEcho = 0
     /// The ticker that paces the glasses, while one runs.
@@ -21,6 +23,7 @@ final class LoopStats {
         self.counters = [StackCounters(), StackCounters()]
         self.echoHandlers = []
         self.users = []
+        self.broadcasts = []
         self.finishedEcho = 0
         self.ticker?.cancel()
         self.ticker = nil

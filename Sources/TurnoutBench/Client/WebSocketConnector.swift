@@ -73,4 +73,39 @@ enum WebSocketConnector {
         }
         return channel
     }
+
+    /// Opens `count` connections with at most `concurrency` handshakes in flight, so thousands
+    /// open in seconds without a burst the server's accept backlog would refuse.
+    ///
+    /// - Parameters:
+    ///   - connect: Opens connection `index` (with ``connect(on:host:port:uri:install:)``).
+    /// - Returns: The channels, in index order.
+    /// - Throws: The first failure, after closing the channels already collected.
+    static func connectAll(
+        count: Int,
+        concurrency: Int = 64,
+        _ connect: @escaping @Sendable (_ index: Int) async throws -> any Channel
+    ) async throws -> [any Channel] {
+        var channels = [(any Channel)?](repeating: nil, count: count)
+        do {
+            try await withThrowingTaskGroup(of: (Int, any Channel).self) { group in
+                var next = 0
+                func startNext() {
+                    guard next < count else { return }
+                    let index = next
+                    next += 1
+                    group.addTask { (index, try await connect(index)) }
+                }
+                for _ in 0..<min(concurrency, count) { startNext() }
+                while let (index, channel) = try await group.next() {
+                    channels[index] = channel
+                    startNext()
+                }
+            }
+        } catch {
+            for case let channel? in channels { channel.close(promise: nil) }
+            throw error
+        }
+        return channels.compactMap { $0 }
+    }
 }

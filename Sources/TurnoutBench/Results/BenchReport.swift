@@ -47,7 +47,8 @@ package struct BenchReport: Codable, Sendable {
         ResultTable.render(
             compat: self.summary.first { $0.stack == .compat },
             native: self.summary.first { $0.stack == .native },
-            audio: self.scenario == .glasses
+            audio: self.scenario == .glasses,
+            traffic: self.scenario != .idle
         )
     }
 }

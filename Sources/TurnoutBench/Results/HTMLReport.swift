@@ -37,14 +37,17 @@ package enum HTMLReport {
         if !problems.isEmpty {
             body.append("<ul class=\"notes\">" + problems.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul>")
         }
-        body.append("<h2>Latency CDF</h2>")
-        body.append("<p class=\"meta\">Latency (µs, log scale) at each percentile; the percentile axis is logarithmic in 1 − p.</p>")
-        let scale = Self.decades(report.summary.flatMap { $0.latencyCDF.map(\.micros) })
-        for result in report.summary where !result.latencyCDF.isEmpty {
-            body.append("<figure>\(Self.cdfChart(result, decades: scale))<figcaption>\(Self.escape(result.stack.rawValue))</figcaption></figure>")
+        // Idle carries no traffic: no latency, no throughput.
+        if report.scenario != .idle {
+            body.append("<h2>Latency CDF</h2>")
+            body.append("<p class=\"meta\">Latency (µs, log scale) at each percentile; the percentile axis is logarithmic in 1 − p.</p>")
+            let scale = Self.decades(report.summary.flatMap { $0.latencyCDF.map(\.micros) })
+            for result in report.summary where !result.latencyCDF.isEmpty {
+                body.append("<figure>\(Self.cdfChart(result, decades: scale))<figcaption>\(Self.escape(result.stack.rawValue))</figcaption></figure>")
+            }
+            body.append("<h2>Throughput</h2>")
+            body.append("<figure>\(Self.throughputChart(report.summary))<figcaption>msgs/s (median)</figcaption></figure>")
         }
-        body.append("<h2>Throughput</h2>")
-        body.append("<figure>\(Self.throughputChart(report.summary))<figcaption>msgs/s (median)</figcaption></figure>")
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -66,7 +69,8 @@ package enum HTMLReport {
         let rows = ResultTable.rows(
             compat: report.summary.first { $0.stack == .compat },
             native: report.summary.first { $0.stack == .native },
-            audio: report.scenario == .glasses
+            audio: report.scenario == .glasses,
+            traffic: report.scenario != .idle
         )
         var lines = ["<table>", "<tr><th>figure</th><th>compat</th><th>native</th><th>native/compat</th></tr>"]
         for row in rows {

@@ -18,9 +18,10 @@ package enum ResultTable {
     ///   - compat: compat's figures, if it ran.
     ///   - native: native's figures, if it ran.
     ///   - audio: include the audio-bytes row (the glasses scenario).
-    package static func render(compat: StackResult?, native: StackResult?, audio: Bool) -> String {
+    ///   - traffic: include the msgs/s and latency rows (all but the idle scenario).
+    package static func render(compat: StackResult?, native: StackResult?, audio: Bool, traffic: Bool = true) -> String {
         var lines = ["| figure | compat | native | native/compat |", "|---|---:|---:|---:|"]
-        for row in Self.rows(compat: compat, native: native, audio: audio) {
+        for row in Self.rows(compat: compat, native: native, audio: audio, traffic: traffic) {
             lines.append("| \(row.label) | \(row.compat) | \(row.native) | \(row.ratio) |")
         }
         return lines.joined(separator: "\n")
@@ -32,14 +33,18 @@ package enum ResultTable {
     ///   - compat: compat's figures, if it ran.
     ///   - native: native's figures, if it ran.
     ///   - audio: include the audio-bytes row (the glasses scenario).
-    package static func rows(compat: StackResult?, native: StackResult?, audio: Bool) -> [Row] {
+    ///   - traffic: include the msgs/s and latency rows (all but the idle scenario).
+    package static func rows(compat: StackResult?, native: StackResult?, audio: Bool, traffic: Bool = true) -> [Row] {
         typealias Figure = (label: String, value: (StackResult) -> Double?, format: (Double) -> String)
-        var figures: [Figure] = [
-            ("msgs/s", { $0.messagesPerSecond }, { Self.number($0, decimals: 0) }),
-            ("p50 latency (µs)", { $0.p50Micros }, { Self.number($0, decimals: 1) }),
-            ("p99 latency (µs)", { $0.p99Micros }, { Self.number($0, decimals: 1) }),
-            ("p99.9 latency (µs)", { $0.p999Micros }, { Self.number($0, decimals: 1) }),
-        ]
+        var figures: [Figure] = []
+        if traffic {
+            figures += [
+                ("msgs/s", { $0.messagesPerSecond }, { Self.number($0, decimals: 0) }),
+                ("p50 latency (µs)", { $0.p50Micros }, { Self.number($0, decimals: 1) }),
+                ("p99 latency (µs)", { $0.p99Micros }, { Self.number($0, decimals: 1) }),
+                ("p99.9 latency (µs)", { $0.p999Micros }, { Self.number($0, decimals: 1) }),
+            ]
+        }
         if audio {
             figures.append(("audio bytes/s", { $0.audioBytesPerSecond }, { Self.number($0, decimals: 0) }))
         }

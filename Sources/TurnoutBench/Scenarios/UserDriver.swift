@@ -21,10 +21,6 @@ final class UserDriver {
         var context: ChannelHandlerContext?
         var writer = FrameWriter()
         var acked = false
-        var nextJSON: UInt64 = 0
-        var nextAudio: UInt64 = 0
-        var jsonReceived: UInt64 = 0
-        var audioReceived: UInt64 = 0
     }
 
     let userId: String
@@ -44,6 +40,10 @@ final class UserDriver {
     var appStateChanges = 0
     private var jsonSent: UInt64 = 0
     private var audioSent: UInt64 = 0
+    /// JSON events at each app, in app order.
+    private var json: DeliveryLedger
+    /// Audio frames at each app, in app order.
+    private var audio: DeliveryLedger
     private var start: UInt64 = 0
     private var deadline: UInt64 = 0
     private var running = false
@@ -56,6 +56,8 @@ final class UserDriver {
         self.stats = stats
         self.pacing = pacing
         self.apps = Array(repeating: App(), count: packages.count)
+        self.json = DeliveryLedger(receivers: packages.count)
+        self.audio = DeliveryLedger(receivers: packages.count)
     }
 
     /// Every app acked and subscribed, and the glasses heard about each.
@@ -65,7 +67,7 @@ final class UserDriver {
 
     /// Every event and frame sent has reached every app.
     var isDrained: Bool {
-        self.apps.allSatisfy { $0.jsonReceived >= self.jsonSent && $0.audioReceived >= self.audioSent }
+        self.json.hasAll(self.jsonSent) && self.audio.hasAll(self.audioSent)
     }
 
     // MARK: Setup
@@ -148,8 +150,7 @@ final class UserDriver {
             self.running = false
             return
         }
-        var slowest = UInt64.max
-        for app in self.apps { slowest = min(slowest, app.jsonReceived) }
+        let slowest = self.json.slowest
         var sent = false
         while self.jsonSent &- slowest < UInt64(window) {
             self.sendJSON(glasses, now: now)
@@ -203,13 +204,7 @@ final class UserDriver {
         let now = MonotonicClock.nanoseconds
         self.stats.counters[self.stack.index].received += 1
         self.stats.counters[self.stack.index].record(nanoseconds: now &- sentAt)
-        if sequence == self.apps[index].nextJSON {
-            self.apps[index].nextJSON += 1
-        } else {
-            self.stats.counters[self.stack.index].reordered += 1
-            self.apps[index].nextJSON = max(self.apps[index].nextJSON, sequence + 1)
-        }
-        self.apps[index].jsonReceived += 1
+        if !self.json.record(index, sequence: sequence) { self.stats.counters[self.stack.index].reordered += 1 }
         if case .window = self.pacing { self.pump() }
     }
 
@@ -220,13 +215,7 @@ final class UserDriver {
         self.stats.counters[self.stack.index].audioReceived += 1
         self.stats.counters[self.stack.index].audioBytesReceived += bytes
         self.stats.counters[self.stack.index].record(nanoseconds: now &- sentAt)
-        if sequence == self.apps[index].nextAudio {
-            self.apps[index].nextAudio += 1
-        } else {
-            self.stats.counters[self.stack.index].reordered += 1
-            self.apps[index].nextAudio = max(self.apps[index].nextAudio, sequence + 1)
-        }
-        self.apps[index].audioReceived += 1
+        if !self.audio.record(index, sequence: sequence) { self.stats.counters[self.stack.index].reordered += 1 }
     }
 
     /// Something the server should never do to a well-behaved client (an unexpected close, a
@@ -243,17 +232,11 @@ final class UserDriver {
     /// Stops sending and books what never arrived as lost.
     func finish() {
         self.running = false
-        var lost: UInt64 = 0
-        for app in self.apps {
-            lost += Self.missing(self.jsonSent, app.jsonReceived) + Self.missing(self.audioSent, app.audioReceived)
-        }
-        self.stats.counters[self.stack.index].lost += Int(lost)
+        self.stats.counters[self.stack.index].lost += self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
         self.stats.counters[self.stack.index].connections += 1 + self.apps.count
         self.start = 1  // closes from now on are ours
         self.glasses = nil
     }
-
-    private static func missing(_ sent: UInt64, _ received: UInt64) -> UInt64 { sent > received ? sent - received : 0 }
 }
 
 @available(*, unavailable)

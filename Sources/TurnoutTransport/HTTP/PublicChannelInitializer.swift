@@ -18,6 +18,7 @@ package struct PublicChannelInitializer: Sendable {
     private let stacks: TransportStacks
     private let core: SessionRegistry
     private let echo: @Sendable (any Connection) -> any WebSocketEventSink
+    private let fanout: FanoutRoom
     private let health: @Sendable () -> String
     private let openConnections: OpenConnections
 
@@ -27,6 +28,7 @@ package struct PublicChannelInitializer: Sendable {
     ///   - stacks: The compat and native stacks.
     ///   - core: Consumes `/glasses-ws` and `/app-ws` connections.
     ///   - echo: Makes the consumer of an `/echo-ws` connection.
+    ///   - fanout: The room `/fanout-ws` connections join; made for the server's event-loop group.
     ///   - health: The JSON body of `GET /health`.
     ///   - openConnections: Where core connections are recorded for `on_change: migrate`.
     package init(
@@ -34,6 +36,7 @@ package struct PublicChannelInitializer: Sendable {
         stacks: TransportStacks,
         core: SessionRegistry,
         echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
+        fanout: FanoutRoom,
         health: @escaping @Sendable () -> String,
         openConnections: OpenConnections
     ) {
@@ -41,6 +44,7 @@ package struct PublicChannelInitializer: Sendable {
         self.stacks = stacks
         self.core = core
         self.echo = echo
+        self.fanout = fanout
         self.health = health
         self.openConnections = openConnections
     }
@@ -54,6 +58,7 @@ package struct PublicChannelInitializer: Sendable {
             let stacks = self.stacks
             let core = self.core
             let echo = self.echo
+            let fanout = self.fanout
             let openConnections = self.openConnections
             let upgrader = StackUpgrader(
                 shouldUpgrade: { channel, head in
@@ -83,6 +88,8 @@ package struct PublicChannelInitializer: Sendable {
                             return core.connectionOpened(connection)
                         case .echo:
                             return echo(connection)
+                        case .fanout:
+                            return fanout.join(connection, on: channel.eventLoop)
                         }
                     }
                 }

@@ -6,7 +6,8 @@ package import TurnoutFlags
 /// Decides what happens to each WebSocket upgrade: which endpoint, who is connecting, and which
 /// transport stack carries the connection.
 ///
-/// 1. path → endpoint: `/glasses-ws`, `/app-ws`, `/echo-ws` (only when enabled), else 404;
+/// 1. path → endpoint: `/glasses-ws`, `/app-ws`, `/echo-ws` and `/fanout-ws` (only when
+///    enabled), else 404;
 /// 2. authenticate (protocol.md) → an identity, or 401;
 /// 3. ``FlagStore/decide(userId:endpoint:flag:)`` → the stack and the rule that chose it.
 ///
@@ -16,14 +17,15 @@ package import TurnoutFlags
 package struct UpgradeRouter: Sendable {
     /// What the router needs beyond its collaborators.
     package struct Configuration: Sendable {
-        /// Whether `/echo-ws` exists (`turnout serve --echo`): for conformance runs and benchmarks.
+        /// Whether `/echo-ws` and `/fanout-ws` exist (`turnout serve --echo`): for conformance
+        /// runs and benchmarks.
         package var echoEnabled: Bool
         /// Limits for `/glasses-ws` and `/app-ws`.
         package var stack: WebSocketStackConfiguration
-        /// Limits for `/echo-ws`; the conformance suite sends messages of up to 16 MiB.
+        /// Limits for `/echo-ws` and `/fanout-ws`; the conformance suite sends messages of up to 16 MiB.
         package var echoStack: WebSocketStackConfiguration
 
-        /// Creates a configuration; `/echo-ws` is off by default.
+        /// Creates a configuration; `/echo-ws` and `/fanout-ws` are off by default.
         package init(
             echoEnabled: Bool = false,
             stack: WebSocketStackConfiguration = .init(),
@@ -55,7 +57,7 @@ package struct UpgradeRouter: Sendable {
 
     /// Whether `path` is a WebSocket endpoint of this server.
     package func isEndpoint(_ path: String) -> Bool {
-        path == "/glasses-ws" || path == "/app-ws" || (path == "/echo-ws" && configuration.echoEnabled)
+        path == "/glasses-ws" || path == "/app-ws" || ((path == "/echo-ws" || path == "/fanout-ws") && configuration.echoEnabled)
     }
 
     /// Routes one upgrade request.
@@ -76,7 +78,9 @@ package struct UpgradeRouter: Sendable {
         case "/app-ws":
             return await routeApp(request, remoteAddress: remoteAddress)
         case "/echo-ws" where configuration.echoEnabled:
-            return routeEcho(request, remoteAddress: remoteAddress)
+            return routeEcho(request, target: .echo, remoteAddress: remoteAddress)
+        case "/fanout-ws" where configuration.echoEnabled:
+            return routeEcho(request, target: .fanout, remoteAddress: remoteAddress)
         default:
             return .refuse(.notFound(path: request.path, at: clock.now()))
         }
@@ -130,7 +134,8 @@ package struct UpgradeRouter: Sendable {
         return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
     }
 
-    private func routeEcho(_ request: UpgradeRequest, remoteAddress: String) -> UpgradeOutcome {
+    /// `/echo-ws` and `/fanout-ws`: no identity, the stack named by `?stack=` (native by default).
+    private func routeEcho(_ request: UpgradeRequest, target: AcceptedUpgrade.Target, remoteAddress: String) -> UpgradeOutcome {
         let stack: Stack
         switch request.query["stack"] {
         case .none, "native": stack = .native
@@ -139,7 +144,7 @@ package struct UpgradeRouter: Sendable {
             return .refuse(.badHandshake("unknown stack '\(other)'; use ?stack=compat or ?stack=native", at: clock.now()))
         }
         let identity = ConnectionIdentity(endpoint: .app, userId: nil, stack: stack.transportStack, remoteAddress: remoteAddress)
-        return .accept(AcceptedUpgrade(target: .echo, stack: stack, identity: identity, decision: nil, configuration: configuration.echoStack))
+        return .accept(AcceptedUpgrade(target: target, stack: stack, identity: identity, decision: nil, configuration: configuration.echoStack))
     }
 
     private func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
@@ -182,6 +187,8 @@ package struct AcceptedUpgrade: Sendable {
         case core
         /// The echo responder (`/echo-ws`).
         case echo
+        /// The broadcast room (`/fanout-ws`).
+        case fanout
     }
 
     /// Who consumes the connection.
@@ -190,7 +197,8 @@ package struct AcceptedUpgrade: Sendable {
     package var stack: Stack
     /// Who is connecting, and on which stack.
     package var identity: ConnectionIdentity
-    /// The flag decision, for logs and the admin port; `nil` for `/echo-ws`, which names its stack.
+    /// The flag decision, for logs and the admin port; `nil` for `/echo-ws` and `/fanout-ws`,
+    /// which name their stack.
     package var decision: Decision?
     /// The limits for this connection.
     package var configuration: WebSocketStackConfiguration

@@ -43,16 +43,22 @@ enum SinkEvent: Hashable, Sendable {
     case closed(code: UInt16?, reason: String?)
 }
 
-/// A sink that records every event and optionally echoes messages (like ``EchoResponder``).
+/// A sink that records every event and optionally echoes messages (like ``EchoResponder``) or
+/// hands them on to another sink (a ``FanoutResponder``, say).
+///
+/// A forwarded close is handed on before it is recorded, so a test that saw `.closed` knows the
+/// other sink has handled it.
 final class RecordingSink: WebSocketEventSink {
     let connection: any Connection
     private let echo: Bool
+    private let forward: (any WebSocketEventSink)?
     private let recorded = LockedBox<[SinkEvent]>([])
     let events = EventQueue<SinkEvent>()
 
-    init(connection: any Connection, echo: Bool) {
+    init(connection: any Connection, echo: Bool, forward: (any WebSocketEventSink)? = nil) {
         self.connection = connection
         self.echo = echo
+        self.forward = forward
     }
 
     var all: [SinkEvent] { self.recorded.withLockedValue { $0 } }
@@ -65,16 +71,22 @@ final class RecordingSink: WebSocketEventSink {
     func textReceived(_ text: ByteBuffer) {
         self.record(.text(String(buffer: text)))
         if self.echo { _ = self.connection.sendText(text) }
+        self.forward?.textReceived(text)
     }
 
     func binaryReceived(_ data: ByteBuffer) {
         self.record(.binary(Array(buffer: data)))
         if self.echo { _ = self.connection.sendBinary(data) }
+        self.forward?.binaryReceived(data)
     }
 
-    func pongReceived() { self.record(.pong) }
+    func pongReceived() {
+        self.record(.pong)
+        self.forward?.pongReceived()
+    }
 
     func connectionClosed(code: UInt16?, reason: String?) {
+        self.forward?.connectionClosed(code: code, reason: reason)
         self.record(.closed(code: code, reason: reason))
         self.events.finish()
     }
@@ -120,16 +132,23 @@ struct TestServer: Sendable {
 }
 
 /// Runs `body` with a server for the stack; the sinks echo when `echo` is true.
+///
+/// - Parameters:
+///   - group: The server's event loops.
+///   - forward: Makes a sink each connection's events are also handed to, given the connection
+///     and its loop (called on that loop).
 func withTestServer<T>(
     _ stack: StackUnderTest,
     configuration: WebSocketStackConfiguration = .test,
     echo: Bool = true,
     sendBufferSize: Int? = nil,
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    forward: (@Sendable (any Connection, any EventLoop) -> any WebSocketEventSink)? = nil,
     _ body: (TestServer) async throws -> T
 ) async throws -> T {
     let webSocketStack = stack.make()
     let accepted = EventQueue<ServerSide>()
-    var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    var bootstrap = ServerBootstrap(group: group)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     if let sendBufferSize {
         bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: .init(sendBufferSize))
@@ -140,7 +159,7 @@ func withTestServer<T>(
             install: { channel, _ in
                 let identity = ConnectionIdentity.glasses(userId: "test@localhost", stack: webSocketStack.stack, remoteAddress: "test")
                 try webSocketStack.install(on: channel, identity: identity, configuration: configuration) { connection in
-                    let sink = RecordingSink(connection: connection, echo: echo)
+                    let sink = RecordingSink(connection: connection, echo: echo, forward: forward?(connection, channel.eventLoop))
                     accepted.yield(ServerSide(channel: channel, sink: sink))
                     return sink
                 }
