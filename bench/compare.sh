@@ -268,17 +268,19 @@ P99 = ("p99", "p99Micros", us)
 SCPU = ("server CPU", "serverCPUPercent", pct)
 CCPU = ("client CPU", "clientCPUPercent", pct)
 RSS = ("RSS KiB / connection", "rssPerConnectionKiB", kib)
+# Server CPU time per message: comparable even when the one-core client is what limits msgs/s.
+CPUMSG = ("server CPU µs / msg", "serverMicrosPerMessage", lambda x: f"{x:.2f}")
 # ratio: (label, numerator, denominator, the JSON key the goal is about)
 SPECS = {
-    "echo": (f"echo, {connections:,} connections × {size} B", [MSGS, P50, P99, SCPU, CCPU], [
+    "echo": (f"echo, {connections:,} connections × {size} B", [MSGS, P50, P99, SCPU, CCPU, CPUMSG], [
         ("native / Bun (goal msgs/s ≥ 1.0×)", NATIVE, BUN, "messagesPerSecond"),
         ("compat / Node+ws (goal msgs/s ≥ 1.2×)", COMPAT, NODE, "messagesPerSecond"),
         ("native / compat", NATIVE, COMPAT, None)]),
-    "echo1000": (f"echo, 1,000 connections × {size} B", [MSGS, P50, P99, SCPU, CCPU], [
+    "echo1000": (f"echo, 1,000 connections × {size} B", [MSGS, P50, P99, SCPU, CCPU, CPUMSG], [
         ("native / Bun (goal p99 ≤ 1.0×)", NATIVE, BUN, "p99Micros"),
         ("compat / Node+ws", COMPAT, NODE, None),
         ("native / compat", NATIVE, COMPAT, None)]),
-    "broadcast": (f"broadcast 1 → {subscribers} on /fanout-ws, {size} B (msgs/s = deliveries to subscribers)", [MSGS, P50, P99, SCPU, CCPU], [
+    "broadcast": (f"broadcast 1 → {subscribers} on /fanout-ws, {size} B (msgs/s = deliveries to subscribers)", [MSGS, P50, P99, SCPU, CCPU, CPUMSG], [
         ("native / Bun (goal msgs/s ≥ 1.0×)", NATIVE, BUN, "messagesPerSecond"),
         ("compat / Node+ws", COMPAT, NODE, None),
         ("native / compat", NATIVE, COMPAT, None)]),
@@ -287,6 +289,10 @@ SPECS = {
         ("compat / Node+ws (goal RSS ≤ 1.0×)", COMPAT, NODE, "rssPerConnectionKiB"),
         ("native / compat", NATIVE, COMPAT, None)]),
 }
+def derive(s):
+    if s.get("serverCPUPercent") is not None and s.get("messagesPerSecond"):
+        s["serverMicrosPerMessage"] = s["serverCPUPercent"] * 1e4 / s["messagesPerSecond"]
+    return s
 def load(scenario):
     rows = {}
     for r in range(1, rounds + 1):
@@ -294,12 +300,12 @@ def load(scenario):
             p = os.path.join(d, f"{scenario}-{peer}-{r}.json")
             if os.path.exists(p):
                 for s in json.load(open(p))["summary"]:
-                    rows.setdefault(label, []).append(s)
+                    rows.setdefault(label, []).append(derive(s))
         p = os.path.join(d, f"{scenario}-turnout-{r}.json")
         if os.path.exists(p):
             for meas in json.load(open(p))["measurements"]:
                 for s in meas:
-                    rows.setdefault(f"Turnout {s['stack']}", []).append(s)
+                    rows.setdefault(f"Turnout {s['stack']}", []).append(derive(s))
     return rows
 def median(ms, key):
     values = [m[key] for m in ms if m.get(key) is not None]

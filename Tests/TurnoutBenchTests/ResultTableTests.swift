@@ -35,6 +35,8 @@ struct ResultTableTests {
         #expect(lines[0] == "| figure | compat | native | native/compat |")
         #expect(lines.contains("| msgs/s | 1,000 | 2,000 | 2.00× |"))
         #expect(lines.contains("| p50 latency (µs) | 100.0 | 50.0 | 0.50× |"))
+        // 50 % of a core over 1,000 msgs/s is 500 µs per message; over 2,000, 250.
+        #expect(lines.contains("| server CPU per msg (µs) | 500.00 | 250.00 | 0.50× |"))
         #expect(lines.contains("| server RSS per connection (KiB) | – | – | – |"))
         #expect(!lines.contains { $0.hasPrefix("| audio") })
         #expect(ResultTable.render(compat: compat, native: nil, audio: true).contains("| audio bytes/s | 0 | – | – |"))
@@ -47,6 +49,7 @@ struct ResultTableTests {
         let labels = ResultTable.rows(compat: nil, native: native, audio: false, traffic: false).map(\.label)
         #expect(!labels.contains("msgs/s"))
         #expect(!labels.contains { $0.contains("latency") })
+        #expect(!labels.contains("server CPU per msg (µs)"))
         #expect(labels.contains("server RSS per connection (KiB)"))
         #expect(labels.contains("errors"))
         let table = ResultTable.render(compat: nil, native: native, audio: false, traffic: false)

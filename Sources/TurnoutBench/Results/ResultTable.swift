@@ -51,6 +51,12 @@ package enum ResultTable {
         figures += [
             ("server CPU (% of a core)", { $0.serverCPUPercent }, { Self.number($0, decimals: 1) }),
             ("client CPU (% of a core)", { $0.clientCPUPercent }, { Self.number($0, decimals: 1) }),
+        ]
+        if traffic {
+            // Comparable even when the client, not the server, limits msgs/s.
+            figures.append(("server CPU per msg (µs)", { $0.serverMicrosPerMessage }, { Self.number($0, decimals: 2) }))
+        }
+        figures += [
             ("server RSS per connection (KiB)", { $0.rssPerConnectionKiB }, { Self.number($0, decimals: 1) }),
             ("connections", { Double($0.connections) }, { Self.number($0, decimals: 0) }),
             ("errors", { Double($0.errors) }, { Self.number($0, decimals: 0) }),

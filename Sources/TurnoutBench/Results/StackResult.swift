@@ -82,6 +82,14 @@ package struct StackResult: Codable, Hashable, Sendable {
         self.metricsDeliveries = metricsDeliveries
     }
 
+    /// Server CPU time per message on the measured path, µs: ``serverCPUPercent`` over
+    /// ``messagesPerSecond``. It compares stacks fairly when the one-core client, not the server,
+    /// limits the rate. `nil` without a server sample or without traffic.
+    package var serverMicrosPerMessage: Double? {
+        guard let cpu = self.serverCPUPercent, self.messagesPerSecond > 0 else { return nil }
+        return cpu * 10_000 / self.messagesPerSecond
+    }
+
     /// Whether this result shows any loss, reordering, error or metrics mismatch.
     package var isClean: Bool {
         self.errors == 0 && self.drops == 0 && self.reordered == 0 && self.metricsMismatches.isEmpty
