@@ -140,9 +140,15 @@ struct NativeStateMachineTests {
         #expect(pong.opcode == 0xA && pong.payload == [5])
 
         let opened = try #require(connection.withLockedValue { $0 })
+        // Outside a read, sends are flushed together by a task after the loop's current events.
         #expect(opened.sendText(ByteBuffer(string: "out")) == .accepted)
+        #expect(opened.sendText(ByteBuffer(string: "more")) == .accepted)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        channel.embeddedEventLoop.run()
         let out = try Self.serverFrame(channel)
         #expect(out.opcode == 1 && out.payload == Array("out".utf8))
+        let more = try Self.serverFrame(channel)
+        #expect(more.opcode == 1 && more.payload == Array("more".utf8))
 
         opened.close(code: 1000, reason: "App stopped")
         let close = try Self.serverFrame(channel)
