@@ -90,3 +90,32 @@ struct NativeFramingTests {
         }
     }
 }
+
+@Suite("Encoded frame cache: a fan-out encodes a message once")
+struct EncodedFrameCacheTests {
+    static func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
+        buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    @Test("the same buffer sent again reuses the frame; equal bytes elsewhere, a changed copy or another opcode do not")
+    func hitsOnlyOnTheSameBytes() {
+        let allocator = ByteBufferAllocator()
+        let payload = ByteBuffer(string: "{\"type\":\"data_stream\"}")
+        let first = NativeFrameEncoder.encode(opcode: .text, payload: payload, allocator: allocator).head
+        let again = NativeFrameEncoder.encode(opcode: .text, payload: payload, allocator: allocator).head
+        #expect(Self.address(again) == Self.address(first), "a hit shares the encoded bytes")
+
+        let twin = ByteBuffer(string: "{\"type\":\"data_stream\"}")
+        let fromTwin = NativeFrameEncoder.encode(opcode: .text, payload: twin, allocator: allocator).head
+        #expect(fromTwin == first, "same bytes on the wire")
+        #expect(Self.address(fromTwin) != Self.address(first), "but another buffer is encoded anew")
+
+        var changed = twin
+        changed.setInteger(UInt8(ascii: "["), at: changed.readerIndex)
+        let fromChanged = NativeFrameEncoder.encode(opcode: .text, payload: changed, allocator: allocator).head
+        #expect(fromChanged.getInteger(at: fromChanged.readerIndex + 2, as: UInt8.self) == UInt8(ascii: "["))
+
+        let binary = NativeFrameEncoder.encode(opcode: .binary, payload: changed, allocator: allocator).head
+        #expect(binary.getInteger(at: binary.readerIndex, as: UInt8.self) == 0x82)
+    }
+}
