@@ -37,7 +37,12 @@ extension BenchRunner {
         return try await WebSocketConnector.connectAll(count: count) { index in
             let stack = stacks.count == 1 ? stacks[0] : StackPlan.splitStack(index: index, count: count, nativePercent: nativePercent)
             let bound = stats[index % stats.count]
-            return try await WebSocketConnector.connect(on: bound.eventLoop, host: server.host, port: server.port, uri: "/echo-ws?stack=\(stack.rawValue)") { channel in
+            return try await WebSocketConnector.connect(
+                on: bound.eventLoop,
+                host: server.host,
+                port: server.port,
+                uri: "/echo-ws?stack=\(stack.rawValue)"
+            ) { channel in
                 try channel.pipeline.syncOperations.addHandler(EchoClientHandler(stats: bound.value, stack: stack, payload: payload, hold: hold))
             }
         }

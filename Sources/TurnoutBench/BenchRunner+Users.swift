@@ -34,7 +34,8 @@ extension BenchRunner {
             }.get()
             self.registry.register(user.id, .init(loop: loop, driver: driver, packages: packages))
             let token = try await authority.glassesToken(email: user.id)
-            let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") { channel in
+            let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
+                channel in
                 try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
             }
             self.registry.keep(glasses)
@@ -99,7 +100,12 @@ extension BenchRunner {
         try await Task.sleep(for: .milliseconds(200))
         try await self.tearDown(self.registry.clear(), stats: stats)
         return self.results(
-            stacks: stacks, counters: counters, window: window, rss: (idle, loaded), mismatches: check.mismatches, metricsDeliveries: check.deliveries
+            stacks: stacks,
+            counters: counters,
+            window: window,
+            rss: (idle, loaded),
+            mismatches: check.mismatches,
+            metricsDeliveries: check.deliveries
         )
     }
 
@@ -116,7 +122,9 @@ extension BenchRunner {
                 let glasses = try await server.route(userId: id, endpoint: "glasses")
                 let app = try await server.route(userId: id, endpoint: "app")
                 guard glasses == app else {
-                    throw BenchError.setup("the flags put \(id)'s glasses on \(glasses.rawValue) but its apps on \(app.rawValue); use endpoints [glasses, app]")
+                    throw BenchError.setup(
+                        "the flags put \(id)'s glasses on \(glasses.rawValue) but its apps on \(app.rawValue); use endpoints [glasses, app]"
+                    )
                 }
                 users.append((id, glasses))
                 continue
@@ -124,13 +132,17 @@ extension BenchRunner {
             var found: String?
             for candidate in 0..<64 {
                 let id = self.userId(measurement: measurement, stack: stacks[0], user: user, candidate: candidate)
-                if try await server.route(userId: id, endpoint: "glasses") == stacks[0], try await server.route(userId: id, endpoint: "app") == stacks[0] {
+                if try await server.route(userId: id, endpoint: "glasses") == stacks[0],
+                    try await server.route(userId: id, endpoint: "app") == stacks[0]
+                {
                     found = id
                     break
                 }
             }
             guard let found else {
-                throw BenchError.setup("no user id among 64 candidates lands on \(stacks[0].rawValue) with this server's flags; set its percentage between 1 and 99")
+                throw BenchError.setup(
+                    "no user id among 64 candidates lands on \(stacks[0].rawValue) with this server's flags; set its percentage between 1 and 99"
+                )
             }
             users.append((found, stacks[0]))
         }
@@ -187,7 +199,8 @@ extension BenchRunner {
             do {
                 let target = try HostPort(url: url)
                 let driver = entry.driver
-                let channel = try await WebSocketConnector.connect(on: entry.loop, host: target.host, port: target.port, uri: target.path) { channel in
+                let channel = try await WebSocketConnector.connect(on: entry.loop, host: target.host, port: target.port, uri: target.path) {
+                    channel in
                     try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
                 }
                 registry.keep(channel)

@@ -60,7 +60,9 @@ package final class BenchRunner: Sendable {
             var authority: TokenAuthority?
             if usesCore, let started {
                 guard let secret = started.secret ?? ProcessInfo.processInfo.environment["AUGMENTOS_AUTH_JWT_SECRET"] else {
-                    throw BenchError.invalidOption("--url with --scenario \(self.options.scenario.rawValue) needs the server's JWT secret: pass --jwt-secret or set AUGMENTOS_AUTH_JWT_SECRET")
+                    throw BenchError.invalidOption(
+                        "--url with --scenario \(self.options.scenario.rawValue) needs the server's JWT secret: pass --jwt-secret or set AUGMENTOS_AUTH_JWT_SECRET"
+                    )
                 }
                 do {
                     authority = try await TokenAuthority(secret: secret)
@@ -155,7 +157,9 @@ package final class BenchRunner: Sendable {
                 pid: spawned.pid,
                 group: self.group
             )
-            self.note("spawned turnout serve (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port), admin \(spawned.adminPort), files in \(spawned.directory.path)")
+            self.note(
+                "spawned turnout serve (pid \(spawned.pid)) on 127.0.0.1:\(spawned.port), admin \(spawned.adminPort), files in \(spawned.directory.path)"
+            )
             do {
                 try await server.waitUntilHealthy(timeout: .seconds(60)) { spawned.isRunning }
             } catch {

@@ -6,11 +6,11 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
 package import TurnoutConfigFile
 package import TurnoutCore
 package import TurnoutFlags
 package import TurnoutTransport
+import UnixSignals
 
 /// Turnout assembled: flag store, app registry, core, upgrade router, both stacks, the public
 /// and admin ports, and their lifecycle.

@@ -24,7 +24,8 @@ struct BenchCommand: AsyncParsableCommand {
     )
 
     @Option(
-        help: "echo, fanout, glasses, broadcast or idle. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise."
+        help:
+            "echo, fanout, glasses, broadcast or idle. Default: glasses with --stack split:P (the live A/B runs the real workload through the flags), echo otherwise."
     )
     var scenario: String?
 
@@ -115,7 +116,9 @@ struct BenchCommand: AsyncParsableCommand {
             StandardError.write("turnout bench: \(error)\n")
             throw ExitCode(2)
         }
-        print("\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(String(format: "%.1f", report.secondsPerMeasurement)) s per measurement\n")
+        print(
+            "\n\(report.scenario.rawValue), \(report.parameters), stack \(report.plan), \(String(format: "%.1f", report.secondsPerMeasurement)) s per measurement\n"
+        )
         print(report.table)
         for warning in report.warnings { print("warning: \(warning)") }
         if let split = report.split {

@@ -69,7 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await application.run { running in
                 if settings.isDev {
-                    Task { await Self.printDevBanner(secret: settings.configuration.jwtSecret, port: running.publicPort, adminPort: running.adminPort) }
+                    Task {
+                        await Self.printDevBanner(secret: settings.configuration.jwtSecret, port: running.publicPort, adminPort: running.adminPort)
+                    }
                 }
             }
         } catch let error as TurnoutStartupError {

@@ -46,7 +46,10 @@ struct OptionParsingTests {
         #expect(BenchScenario(rawValue: "idle") == .idle)
     }
 
-    @Test("durations", arguments: [("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("2m", .seconds(120)), ("1.5", .milliseconds(1500))])
+    @Test(
+        "durations",
+        arguments: [("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("2m", .seconds(120)), ("1.5", .milliseconds(1500))]
+    )
     func durations(text: String, expected: Duration) throws {
         #expect(try DurationParser.parse(text) == expected)
     }

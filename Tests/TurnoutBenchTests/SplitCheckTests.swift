@@ -41,10 +41,21 @@ struct SplitCheckTests {
         )
         #expect(check.isWithinTolerance == passes)
         let report = BenchReport(
-            scenario: .glasses, plan: "split:50", parameters: "", secondsPerMeasurement: 1, measurements: [], summary: [], warnings: [], split: check
+            scenario: .glasses,
+            plan: "split:50",
+            parameters: "",
+            secondsPerMeasurement: 1,
+            measurements: [],
+            summary: [],
+            warnings: [],
+            split: check
         )
         #expect(report.isClean == passes)
-        #expect(HTMLReport.render(report, date: Date(timeIntervalSince1970: 0)).contains("<p class=\"verdict \(passes ? "clean" : "failed")\">split:50: /metrics counted"))
+        #expect(
+            HTMLReport.render(report, date: Date(timeIntervalSince1970: 0)).contains(
+                "<p class=\"verdict \(passes ? "clean" : "failed")\">split:50: /metrics counted"
+            )
+        )
     }
 
     @Test("no check without /metrics counts (echo), and no traffic fails it")

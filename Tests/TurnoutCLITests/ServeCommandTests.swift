@@ -2,10 +2,13 @@ import Testing
 
 @Suite("turnout serve: settings are checked before anything starts")
 struct ServeCommandTests {
-    @Test("a thread count out of range exits 64 naming the range", arguments: [
-        (["serve", "--dev", "--threads", "0"], [String: String]()),
-        (["serve", "--dev"], ["TURNOUT_THREADS": "257"]),
-    ])
+    @Test(
+        "a thread count out of range exits 64 naming the range",
+        arguments: [
+            (["serve", "--dev", "--threads", "0"], [String: String]()),
+            (["serve", "--dev"], ["TURNOUT_THREADS": "257"]),
+        ]
+    )
     func threadsOutOfRange(arguments: [String], environment: [String: String]) throws {
         let output = try TurnoutProcess.run(arguments, environment: environment)
         #expect(output.status == 64)

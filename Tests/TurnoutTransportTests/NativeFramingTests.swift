@@ -36,7 +36,9 @@ struct NativeFramingTests {
     @Test("header bits come through for the validator to judge")
     func bits() throws {
         var parser = NativeFrameParser(maxFrameSize: 100)
-        parser.append(ByteBuffer(bytes: Self.clientFrame(0, length: 2, fin: false, rsv: 4) + RawWebSocketClient.encode(opcode: 3, [1], masked: false)))
+        parser.append(
+            ByteBuffer(bytes: Self.clientFrame(0, length: 2, fin: false, rsv: 4) + RawWebSocketClient.encode(opcode: 3, [1], masked: false))
+        )
         let first = try parser.nextFrame()
         let continuation = try #require(first)
         #expect(continuation.opcode == .continuation && !continuation.fin && continuation.hasReservedBits)

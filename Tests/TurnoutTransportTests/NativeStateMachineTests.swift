@@ -1,9 +1,9 @@
-import TurnoutTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @testable import TurnoutTransport
 

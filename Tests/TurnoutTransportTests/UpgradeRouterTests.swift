@@ -6,6 +6,7 @@ import Testing
 import TurnoutConfigFile
 import TurnoutCore
 import TurnoutFlags
+
 @testable import TurnoutTransport
 
 @Suite("UpgradeRouter")
@@ -54,13 +55,19 @@ struct UpgradeRouterTests {
     func glassesAccepted() async throws {
         let fixture = try await fixture()
         let token = try await fixture.authority.glassesToken(email: "qa@example.com")
-        let viaHeader = try #require(accepted(await fixture.router.route(request("/glasses-ws", headers: [("Authorization", "Bearer \(token)")]), remoteAddress: "127.0.0.1:1")))
+        let viaHeader = try #require(
+            accepted(
+                await fixture.router.route(request("/glasses-ws", headers: [("Authorization", "Bearer \(token)")]), remoteAddress: "127.0.0.1:1")
+            )
+        )
         #expect(viaHeader.identity == .glasses(userId: "qa@example.com", stack: .native, remoteAddress: "127.0.0.1:1"))
         #expect(viaHeader.decision?.rule == .pinnedNative)
         #expect(viaHeader.target == .core)
 
         let other = try await fixture.authority.glassesToken(email: "alice@example.com")
-        let viaQuery = try #require(accepted(await fixture.router.route(request("/glasses-ws?token=\(other)&livekit=true"), remoteAddress: "127.0.0.1:2")))
+        let viaQuery = try #require(
+            accepted(await fixture.router.route(request("/glasses-ws?token=\(other)&livekit=true"), remoteAddress: "127.0.0.1:2"))
+        )
         #expect(viaQuery.identity == .glasses(userId: "alice@example.com", stack: .compat, remoteAddress: "127.0.0.1:2", livekit: true))
         #expect(viaQuery.decision?.rule == .rollout)
     }
@@ -75,7 +82,10 @@ struct UpgradeRouterTests {
         for token in try await Self.badTokens() {
             let invalid = try #require(refusal(await fixture.router.route(request("/glasses-ws?token=\(token)"), remoteAddress: "r")))
             #expect(invalid.status == .unauthorized)
-            #expect(invalid.body == #"{"type":"connection_error","message":"Invalid core token","timestamp":"2026-11-28T06:00:00.000Z"}"#, "token \(token)")
+            #expect(
+                invalid.body == #"{"type":"connection_error","message":"Invalid core token","timestamp":"2026-11-28T06:00:00.000Z"}"#,
+                "token \(token)"
+            )
         }
     }
 
@@ -91,7 +101,9 @@ struct UpgradeRouterTests {
     @Test("app JWT mode: headers are checked before the token")
     func appHeadersFirst() async throws {
         let fixture = try await fixture()
-        let missing = try #require(refusal(await fixture.router.route(request("/app-ws", headers: [("Authorization", "Bearer garbage")]), remoteAddress: "r")))
+        let missing = try #require(
+            refusal(await fixture.router.route(request("/app-ws", headers: [("Authorization", "Bearer garbage")]), remoteAddress: "r"))
+        )
         #expect(missing.status == .unauthorized)
         #expect(
             missing.body
@@ -138,7 +150,9 @@ struct UpgradeRouterTests {
         let fixture = try await fixture()
         let unknown = try #require(refusal(await fixture.router.route(request("/nope"), remoteAddress: "r")))
         #expect(unknown.status == .notFound)
-        #expect(unknown.body == #"{"type":"error","code":"NOT_FOUND","message":"No WebSocket endpoint at /nope","timestamp":"2026-11-28T06:00:00.000Z"}"#)
+        #expect(
+            unknown.body == #"{"type":"error","code":"NOT_FOUND","message":"No WebSocket endpoint at /nope","timestamp":"2026-11-28T06:00:00.000Z"}"#
+        )
         #expect(refusal(await fixture.router.route(request("/echo-ws"), remoteAddress: "r"))?.reason == .notFound)
 
         let echo = try await self.fixture(echo: true)
@@ -189,7 +203,9 @@ struct UpgradeRouterTests {
 
         let right = JWTKeyCollection()
         await right.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
-        let expired = try await right.sign(GlassesTokenClaims(email: "alice@example.com", exp: ExpirationClaim(value: Date(timeIntervalSinceNow: -60))))
+        let expired = try await right.sign(
+            GlassesTokenClaims(email: "alice@example.com", exp: ExpirationClaim(value: Date(timeIntervalSinceNow: -60)))
+        )
 
         return [none, otherAlgorithm, badSignature, expired, "not-a-jwt", "a.b.c"]
     }

@@ -41,7 +41,8 @@ package struct SplitCheck: Codable, Hashable, Sendable {
     package var summary: String {
         let metrics = self.metricsNativePercent.map { Self.percent($0) } ?? "nothing"
         let verdict = self.isWithinTolerance ? "OK" : "FAILED"
-        return "split:\(self.nativePercent): /metrics counted \(metrics) of app deliveries on native (bench: \(Self.percent(self.benchNativePercent)), "
+        return
+            "split:\(self.nativePercent): /metrics counted \(metrics) of app deliveries on native (bench: \(Self.percent(self.benchNativePercent)), "
             + "connections: \(Self.percent(self.connectionsNativePercent))); expected \(self.nativePercent) ± \(Int(Self.tolerancePoints)) points: \(verdict)"
     }
 

@@ -1,6 +1,6 @@
 package import NIOCore
-package import TurnoutCore
 import NIOWebSocket
+package import TurnoutCore
 import WebSocketKit
 
 /// The established stack: vapor/websocket-kit's `WebSocket`, driven by its synchronous callbacks.

@@ -40,7 +40,6 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-
     private enum State: Equatable {
         case open
         /// We sent a close frame; waiting for the peer's.

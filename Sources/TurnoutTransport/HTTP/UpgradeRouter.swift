@@ -99,8 +99,15 @@ package struct UpgradeRouter: Sendable {
         }
         let livekit = request.query["livekit"]?.lowercased() == "true" || request.header("livekit")?.lowercased() == "true"
         let decision = flags.decide(userId: userId, endpoint: .glasses)
-        let identity = ConnectionIdentity.glasses(userId: userId, stack: decision.stack.transportStack, remoteAddress: remoteAddress, livekit: livekit)
-        return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+        let identity = ConnectionIdentity.glasses(
+            userId: userId,
+            stack: decision.stack.transportStack,
+            remoteAddress: remoteAddress,
+            livekit: livekit
+        )
+        return .accept(
+            AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack)
+        )
     }
 
     private func routeApp(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
@@ -110,7 +117,13 @@ package struct UpgradeRouter: Sendable {
             let hint = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
             let decision = flags.decide(userId: hint, endpoint: .app)
             let identity = ConnectionIdentity.legacyApp(stack: decision.stack.transportStack, remoteAddress: remoteAddress)
-            var upgrade = AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack)
+            var upgrade = AcceptedUpgrade(
+                target: .core,
+                stack: decision.stack,
+                identity: identity,
+                decision: decision,
+                configuration: configuration.stack
+            )
             upgrade.hintedUserId = hint
             return .accept(upgrade)
         }
@@ -131,7 +144,9 @@ package struct UpgradeRouter: Sendable {
             stack: decision.stack.transportStack,
             remoteAddress: remoteAddress
         )
-        return .accept(AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack))
+        return .accept(
+            AcceptedUpgrade(target: .core, stack: decision.stack, identity: identity, decision: decision, configuration: configuration.stack)
+        )
     }
 
     /// `/echo-ws` and `/fanout-ws`: no identity, the stack named by `?stack=` (native by default).

@@ -1,10 +1,10 @@
-import TurnoutTestSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @testable import TurnoutTransport
 
