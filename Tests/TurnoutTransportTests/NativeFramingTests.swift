@@ -33,6 +33,35 @@ struct NativeFramingTests {
         }
     }
 
+    @Test("a stream whose reads end mid-frame keeps only the unfinished frame, not everything it sent")
+    func boundedBetweenReads() throws {
+        var parser = NativeFrameParser(maxFrameSize: 1 << 20)
+        let frame = Self.clientFrame(1, length: 100)  // 106 bytes
+        var stream: [UInt8] = []
+        for _ in 0..<2_000 { stream += frame }
+        var parsed = 0
+        var largest = 0
+        var offset = 0
+        while offset < stream.count {
+            let end = min(stream.count, offset + 250)  // never on a frame boundary for long
+            parser.append(ByteBuffer(bytes: stream[offset..<end]))
+            offset = end
+            while try parser.nextFrame() != nil { parsed += 1 }
+            largest = max(largest, parser.heldCapacity)
+        }
+        #expect(parsed == 2_000)
+        #expect(largest <= 1_024, "held \(largest) bytes between reads")
+        #expect(parser.heldCapacity == 0)
+    }
+
+    @Test("after an error the parser lets go of the bytes")
+    func releasesOnError() {
+        var parser = NativeFrameParser(maxFrameSize: 10)
+        parser.append(ByteBuffer(bytes: Self.clientFrame(2, length: 11) + Self.clientFrame(2, length: 1)))
+        #expect(throws: NIOWebSocketError.invalidFrameLength) { try parser.nextFrame() }
+        #expect(parser.heldCapacity == 0)
+    }
+
     @Test("header bits come through for the validator to judge")
     func bits() throws {
         var parser = NativeFrameParser(maxFrameSize: 100)

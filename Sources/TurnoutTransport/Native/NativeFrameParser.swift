@@ -28,9 +28,15 @@ struct NativeFrameParser {
             self.pending = bytes
         } else {
             var bytes = bytes
+            // Only the unfinished frame is kept: without this, a stream whose reads end mid-frame
+            // would grow the buffer by every byte it ever sent.
+            self.pending!.discardReadBytes()
             self.pending!.writeBuffer(&bytes)
         }
     }
+
+    /// The capacity of the buffer held between reads (0 when none is held).
+    var heldCapacity: Int { self.pending?.capacity ?? 0 }
 
     /// The next complete frame, or `nil` until more bytes arrive.
     ///
@@ -38,7 +44,14 @@ struct NativeFrameParser {
     ///   failed, and later bytes mean nothing.
     mutating func nextFrame() throws(NIOWebSocketError) -> InboundFrame? {
         guard var bytes = self.pending else { return nil }
-        let frame = try Self.parse(&bytes, maxFrameSize: self.maxFrameSize)
+        let frame: InboundFrame?
+        do {
+            frame = try Self.parse(&bytes, maxFrameSize: self.maxFrameSize)
+        } catch {
+            // The connection is failing; what follows the bad header means nothing.
+            self.pending = nil
+            throw error
+        }
         // Drop the reference once everything is consumed, so an idle connection holds no buffer.
         self.pending = bytes.readableBytes == 0 ? nil : bytes
         return frame
