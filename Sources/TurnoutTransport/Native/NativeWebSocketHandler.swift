@@ -153,7 +153,14 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         let (head, payload) = NativeFrameEncoder.encode(opcode: opcode, payload: data, allocator: context.channel.allocator)
         context.write(Self.wrapOutboundOut(head), promise: nil)
         if let payload { context.write(Self.wrapOutboundOut(payload), promise: nil) }
-        if flush { self.flushSoon(context: context) }
+        if !context.channel.isWritable {
+            // Unflushed bytes count against the water marks too: flush now, so that batching never
+            // makes a socket look full (dropping audio, queueing text) when the kernel has room.
+            self.needsFlush = false
+            context.flush()
+        } else if flush {
+            self.flushSoon(context: context)
+        }
     }
 
     func flushMessages() {
