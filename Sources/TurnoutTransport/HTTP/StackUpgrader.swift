@@ -46,7 +46,14 @@ package struct StackUpgrader: HTTPServerProtocolUpgrader, Sendable {
     }
 
     package func upgrade(context: ChannelHandlerContext, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<Void> {
-        let channel = context.channel
-        return context.eventLoop.makeCompletedFuture { try self.install(channel, upgradeRequest) }
+        do {
+            try self.install(context.channel, upgradeRequest)
+            return context.eventLoop.makeSucceededVoidFuture()
+        } catch {
+            // NIO's upgrade handler would only fire the error and keep buffering: the client would
+            // hold a 101 and silence. Close instead.
+            context.close(promise: nil)
+            return context.eventLoop.makeFailedFuture(error)
+        }
     }
 }
