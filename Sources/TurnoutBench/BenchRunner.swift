@@ -401,10 +401,14 @@ package final class BenchRunner: Sendable {
         var split: SplitCheck?
         if let percent = self.splitPercent {
             warnings.append("split: both stacks share one server process, so server CPU and RSS per connection are for the whole process")
+            var pinned = false
+            if case .spawn = self.options.target { pinned = true }
             split = SplitCheck(
                 nativePercent: percent,
                 compat: summary.first { $0.stack == .compat },
-                native: summary.first { $0.stack == .native }
+                native: summary.first { $0.stack == .native },
+                usersPinned: pinned,
+                ratePaced: self.options.scenario == .glasses
             )
         }
         let parameters: String

@@ -18,7 +18,9 @@ struct SplitCheckTests {
             SplitCheck(
                 nativePercent: 50,
                 compat: Self.result(.compat, connections: 10, received: 5_100, metrics: 5_100),
-                native: Self.result(.native, connections: 10, received: 4_900, metrics: 4_900)
+                native: Self.result(.native, connections: 10, received: 4_900, metrics: 4_900),
+                usersPinned: true,
+                ratePaced: true
             )
         )
         #expect(check.metricsNativePercent == 49)
@@ -36,7 +38,9 @@ struct SplitCheckTests {
             SplitCheck(
                 nativePercent: 50,
                 compat: Self.result(.compat, connections: 5, received: 1_000 - native, metrics: 1_000 - native),
-                native: Self.result(.native, connections: 5, received: native, metrics: native)
+                native: Self.result(.native, connections: 5, received: native, metrics: native),
+                usersPinned: true,
+                ratePaced: true
             )
         )
         #expect(check.isWithinTolerance == passes)
@@ -64,18 +68,57 @@ struct SplitCheckTests {
             SplitCheck(
                 nativePercent: 50,
                 compat: Self.result(.compat, connections: 5, received: 10, metrics: nil),
-                native: Self.result(.native, connections: 5, received: 10, metrics: nil)
+                native: Self.result(.native, connections: 5, received: 10, metrics: nil),
+                usersPinned: true,
+                ratePaced: true
             ) == nil
         )
         let idle = try #require(
             SplitCheck(
                 nativePercent: 50,
                 compat: Self.result(.compat, connections: 5, received: 0, metrics: 0),
-                native: Self.result(.native, connections: 5, received: 0, metrics: 0)
+                native: Self.result(.native, connections: 5, received: 0, metrics: 0),
+                usersPinned: true,
+                ratePaced: true
             )
         )
         #expect(!idle.isWithinTolerance)
         #expect(idle.summary.hasSuffix("expected 50 ± 5 points: FAILED"))
+    }
+
+    @Test("with --url the flags place the users, so their share is what the metrics must match")
+    func unpinnedExpectsTheUsersShare() throws {
+        let check = try #require(
+            SplitCheck(
+                nativePercent: 50,
+                compat: Self.result(.compat, connections: 4, received: 400, metrics: 400),
+                native: Self.result(.native, connections: 6, received: 600, metrics: 600),
+                usersPinned: false,
+                ratePaced: true
+            )
+        )
+        #expect(check.expectedNativePercent == 60)
+        #expect(check.isWithinTolerance)
+        #expect(
+            check.summary
+                == "split:50: /metrics counted 60.0 % of app deliveries on native (bench: 60.0 %, connections: 60.0 %); "
+                + "expected 60.0 % (the users the server's flags put on native) ± 5 points: OK"
+        )
+    }
+
+    @Test("fanout's closed loops follow each stack's speed: shares are reported, not judged")
+    func windowPacedIsNotJudged() throws {
+        let check = try #require(
+            SplitCheck(
+                nativePercent: 50,
+                compat: Self.result(.compat, connections: 17, received: 1_000, metrics: 1_000),
+                native: Self.result(.native, connections: 17, received: 4_000, metrics: 4_000),
+                usersPinned: true,
+                ratePaced: false
+            )
+        )
+        #expect(check.isWithinTolerance)
+        #expect(check.summary.hasSuffix("so the ratio is not checked"))
     }
 
     @Test("too few users for the split are refused before the run, with the way out")
