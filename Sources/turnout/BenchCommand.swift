@@ -168,7 +168,7 @@ struct BenchCommand: AsyncParsableCommand {
             rate: self.rate,
             audioRate: fanout ? 0 : self.audioRate,
             window: self.window,
-            threads: self.threads ?? UsableCores.count,
+            threads: self.threads ?? min(UsableCores.count, 64),
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
             progress: !self.quiet

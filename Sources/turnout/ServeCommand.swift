@@ -146,8 +146,9 @@ struct ServeSettings {
             throw ValidationError("The \(name) must be between 0 and 65535, got \(number).")
         }
         let maxMessageSize = try integer(command.maxMessageSize, "TURNOUT_MAX_MESSAGE_SIZE", default: 1 << 20)
-        guard maxMessageSize >= 1024 else {
-            throw ValidationError("The max message size must be at least 1024 bytes, got \(maxMessageSize).")
+        // NIO's frame decoder (the compat stack) traps above UInt32.max; 1 GiB is far beyond any message.
+        guard (1024...(1 << 30)).contains(maxMessageSize) else {
+            throw ValidationError("The max message size must be between 1024 and 1073741824 bytes (1 GiB), got \(maxMessageSize).")
         }
 
         var configuration = TurnoutConfiguration(
@@ -164,7 +165,7 @@ struct ServeSettings {
             jwtSecret: secret
         )
         configuration.stack.maxMessageSize = maxMessageSize
-        configuration.eventLoopThreads = try integer(command.threads, "TURNOUT_THREADS", default: UsableCores.count)
+        configuration.eventLoopThreads = try integer(command.threads, "TURNOUT_THREADS", default: min(UsableCores.count, 256))
         guard (1...256).contains(configuration.eventLoopThreads) else {
             throw ValidationError("The thread count must be between 1 and 256, got \(configuration.eventLoopThreads).")
         }

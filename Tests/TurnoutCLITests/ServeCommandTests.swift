@@ -22,4 +22,11 @@ struct ServeCommandTests {
         #expect(output.status == 64)
         #expect(output.stderr.contains("TURNOUT_THREADS=two is not a whole number."))
     }
+
+    @Test("a max message size beyond 1 GiB is refused before any connection could trap NIO's decoder")
+    func maxMessageSizeBounded() throws {
+        let output = try TurnoutProcess.run(["serve", "--dev", "--max-message-size", "5000000000"])
+        #expect(output.status == 64)
+        #expect(output.stderr.contains("The max message size must be between 1024 and 1073741824 bytes (1 GiB), got 5000000000."))
+    }
 }
