@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         let application = TurnoutApplication(
             configuration: settings.configuration,
             stacks: TransportStacks.production,
-            echo: TransportStacks.echoResponder,
+            echo: EchoResponder.open,
             logger: logger
         )
         do {

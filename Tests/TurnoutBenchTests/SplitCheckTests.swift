@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TurnoutBench
 
-@Suite("Split check: /metrics must carry traffic in the split's ratio")
+@Suite("Split check: /metrics must carry traffic in the split's ratio", .timeLimit(.minutes(2)))
 struct SplitCheckTests {
     static func result(_ stack: BenchStack, connections: Int, received: Int, metrics: Int?) -> StackResult {
         var result = ResultTableTests.result(stack, rate: Double(received), p50: 100)

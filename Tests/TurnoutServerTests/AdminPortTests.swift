@@ -41,8 +41,8 @@ struct AdminPortTests {
         logger.logLevel = .critical
         let application = TurnoutApplication(
             configuration: configuration,
-            stacks: TransportStacks(compat: CompatStack(), native: NativeStack()),
-            echo: { EchoResponder(connection: $0) },
+            stacks: .production,
+            echo: EchoResponder.open,
             handlesSignals: false,
             logger: logger
         )

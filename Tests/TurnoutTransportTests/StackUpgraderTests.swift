@@ -5,7 +5,7 @@ import Testing
 import TurnoutTestSupport
 import TurnoutTransport
 
-@Suite("StackUpgrader: NIO's handshake, the stack's framing")
+@Suite("StackUpgrader: NIO's handshake, the stack's framing", .timeLimit(.minutes(1)))
 struct StackUpgraderTests {
     struct InstallFailed: Error {}
 

@@ -142,19 +142,6 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
         }
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        self.data?.connection.writabilityChanged(isWritable: context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            self.startClose(.serverShuttingDown)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Not forwarded: websocket-kit would answer with a close of its own.
         if let error = error as? NIOWebSocketError {

@@ -3,8 +3,9 @@ import NIOPosix
 import NIOWebSocket
 
 /// The last small frame the native stack encoded on this thread, so that a fan-out (a room's
-/// broadcast, the core's `data_stream` to every subscribed app) encodes a message once rather
+/// broadcast, the core's audio frame to every subscribed app) encodes a message once rather
 /// than once per recipient: server frames are unmasked, so every recipient gets the same bytes.
+/// (A `data_stream` differs per app, by its `sessionId`, so it never hits.)
 ///
 /// A hit needs the very same bytes: the same storage, offset and length (compared by address)
 /// and the same opcode. Holding `payload` keeps its storage alive and, because `ByteBuffer` is

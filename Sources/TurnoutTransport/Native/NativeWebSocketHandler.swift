@@ -105,19 +105,6 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        self.data?.connection.writabilityChanged(isWritable: context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            self.startClose(.serverShuttingDown)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // An I/O error: the socket is unusable. (Framing errors come from the parser, above.)
         context.close(promise: nil)
@@ -150,9 +137,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     func writeMessage(_ data: ByteBuffer, opcode: WebSocketOpcode, flush: Bool) {
         guard let context, self.machine.isOpen else { return }
-        let (head, payload) = NativeFrameEncoder.encode(opcode: opcode, payload: data, allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(head), promise: nil)
-        if let payload { context.write(Self.wrapOutboundOut(payload), promise: nil) }
+        self.write(opcode, data, context: context)
         if !context.channel.isWritable {
             // Unflushed bytes count against the water marks too: flush now, so that batching never
             // makes a socket look full (dropping audio, queueing text) when the kernel has room.
@@ -185,11 +170,16 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     // MARK: - Helpers
 
-    /// Writes a control frame, flushing now unless a read is being handled.
-    private func writeFrame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+    /// Encodes one final frame and writes it, unflushed.
+    private func write(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, context: ChannelHandlerContext) {
         let (head, rest) = NativeFrameEncoder.encode(opcode: opcode, payload: payload, allocator: context.channel.allocator)
         context.write(Self.wrapOutboundOut(head), promise: nil)
         if let rest { context.write(Self.wrapOutboundOut(rest), promise: nil) }
+    }
+
+    /// Writes a control frame, flushing now unless a read is being handled.
+    private func writeFrame(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, context: ChannelHandlerContext) {
+        self.write(opcode, payload, context: context)
         if self.isReading {
             self.needsFlush = true
         } else {

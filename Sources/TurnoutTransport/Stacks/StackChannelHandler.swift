@@ -46,3 +46,21 @@ extension StackChannelHandler {
         return (handler, sink)
     }
 }
+
+// Both stacks react to these two inbound events in the same way, so they are written once.
+extension StackChannelHandler where Self: _ChannelInboundHandler {
+    /// Mirrors the channel's writability into the connection's backpressure state.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.data?.connection.writabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Shutdown: closes with 1001 `Server shutting down`, as both stacks must.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            self.startClose(.serverShuttingDown)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}

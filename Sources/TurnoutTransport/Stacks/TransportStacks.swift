@@ -13,6 +13,11 @@ package struct TransportStacks: Sendable {
         self.native = native
     }
 
+    /// websocket-kit for compat, Turnout's own handler for native: what `turnout serve` runs.
+    package static var production: TransportStacks {
+        TransportStacks(compat: CompatStack(), native: NativeStack())
+    }
+
     /// The stack for a decision.
     package subscript(stack: Stack) -> any WebSocketStack {
         switch stack {

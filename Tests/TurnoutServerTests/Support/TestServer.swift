@@ -124,8 +124,8 @@ func withTestServer(
     configure(&configuration)
     let application = TurnoutApplication(
         configuration: configuration,
-        stacks: TransportStacks(compat: CompatStack(), native: NativeStack()),
-        echo: { EchoResponder(connection: $0) },
+        stacks: .production,
+        echo: EchoResponder.open,
         handlesSignals: false,
         logger: logger
     )
