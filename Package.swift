@@ -172,6 +172,8 @@ let package = Package(
                 .byName(name: "TurnoutFlags"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The bucketing vectors, copied from ../shared so that a clone alone passes its tests.
+            resources: [.copy("Resources/bucketing-vectors.json")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import TurnoutFlags
 
-/// One row of `../shared/bucketing-vectors.json`, computed by an independent murmur3.
+/// One row of `bucketing-vectors.json` (the test target's copy of `../shared`'s), computed by an
+/// independent murmur3.
 struct BucketingVector: Decodable, Sendable, CustomTestStringConvertible {
     var salt: String
     var userId: String
@@ -13,9 +14,16 @@ struct BucketingVector: Decodable, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(salt):\(userId) @ \(percentage)%" }
 
+    /// The test target's own copy of the vectors.
+    static var resourceURL: URL {
+        get throws {
+            try #require(Bundle.module.url(forResource: "bucketing-vectors", withExtension: "json"))
+        }
+    }
+
     static func load() throws -> [BucketingVector] {
         struct File: Decodable { var vectors: [BucketingVector] }
-        let data = try Data(contentsOf: SharedFiles.url("bucketing-vectors.json"))
+        let data = try Data(contentsOf: resourceURL)
         return try JSONDecoder().decode(File.self, from: data).vectors
     }
 }
@@ -41,6 +49,16 @@ struct BucketingTests {
             #expect(decision.rule == .rollout)
             #expect(decision.bucket == vector.bucket)
         }
+    }
+
+    @Test(
+        "the test target's vectors are ../shared's, byte for byte",
+        .enabled(if: SharedFiles.exists("bucketing-vectors.json"), "no ../shared beside this checkout")
+    )
+    func vectorsMatchShared() throws {
+        let own = try Data(contentsOf: BucketingVector.resourceURL)
+        let shared = try Data(contentsOf: SharedFiles.url("bucketing-vectors.json"))
+        #expect(own == shared, "copy ../shared/bucketing-vectors.json to Tests/TurnoutFlagsTests/Resources/")
     }
 
     @Test("the vectors include decomposed (NFD) spellings, and they bucket like NFC")
