@@ -75,7 +75,7 @@ package struct TurnoutConfiguration: Sendable {
         if base.hasPrefix("http://") { base = "ws://" + base.dropFirst("http://".count) }
         if base.hasPrefix("https://") { base = "wss://" + base.dropFirst("https://".count) }
         while base.hasSuffix("/") { base.removeLast() }
-        return base + "/app-ws"
+        return base + EndpointTable.appPath
     }
 
     /// Whether the admin interface is reachable only from this machine.

@@ -145,6 +145,37 @@ struct UpgradeRouterTests {
         #expect(bare.identity.stack == .compat)
     }
 
+    @Test("/tpa-ws is /app-ws under SDK 1.0.x's name: same modes, same endpoint, same decisions")
+    func tpaPath() async throws {
+        let fixture = try await fixture()
+        let hinted = try #require(accepted(await fixture.router.route(request("/tpa-ws?userId=qa%40example.com"), remoteAddress: "r")))
+        #expect(hinted.identity == .legacyApp(stack: .native, remoteAddress: "r"))
+        #expect(hinted.decision?.rule == .pinnedNative)
+        #expect(hinted.target == .core)
+        let bare = try #require(accepted(await fixture.router.route(request("/tpa-ws"), remoteAddress: "r")))
+        #expect(bare.identity == .legacyApp(stack: .compat, remoteAddress: "r"))
+        #expect(bare.decision?.rule == .unidentified)
+        let missingHeaders = try #require(
+            refusal(await fixture.router.route(request("/tpa-ws", headers: [("Authorization", "Bearer garbage")]), remoteAddress: "r"))
+        )
+        #expect(missingHeaders.reason == .missingHeaders)
+        #expect(fixture.router.isEndpoint("/tpa-ws"))
+    }
+
+    @Test("the endpoint table: every path, with echo on and off")
+    func endpointTable() {
+        #expect(EndpointTable(echoEnabled: false).paths == ["/app-ws", "/glasses-ws", "/tpa-ws"])
+        #expect(EndpointTable(echoEnabled: true).paths == ["/app-ws", "/echo-ws", "/fanout-ws", "/glasses-ws", "/tpa-ws"])
+        let table = EndpointTable(echoEnabled: true)
+        #expect(table[path: "/glasses-ws"] == .glasses)
+        #expect(table[path: "/app-ws"] == .app)
+        #expect(table[path: "/tpa-ws"] == .app)
+        #expect(table[path: "/echo-ws"] == .echo)
+        #expect(table[path: "/fanout-ws"] == .fanout)
+        #expect(table[path: "/app-ws/"] == nil)
+        #expect(EndpointTable.appPath == "/app-ws")
+    }
+
     @Test("unknown paths are 404; /echo-ws exists only when enabled and names its stack")
     func pathsAndEcho() async throws {
         let fixture = try await fixture()

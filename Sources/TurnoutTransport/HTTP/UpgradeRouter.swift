@@ -6,8 +6,8 @@ package import TurnoutFlags
 /// Decides what happens to each WebSocket upgrade: which endpoint, who is connecting, and which
 /// transport stack carries the connection.
 ///
-/// 1. path → endpoint: `/glasses-ws`, `/app-ws`, `/echo-ws` and `/fanout-ws` (only when
-///    enabled), else 404;
+/// 1. path → endpoint, from the ``EndpointTable``: `/glasses-ws`, `/app-ws` and `/tpa-ws`,
+///    `/echo-ws` and `/fanout-ws` (only when enabled), else 404;
 /// 2. authenticate (protocol.md) → an identity, or 401;
 /// 3. ``FlagStore/decide(userId:endpoint:flag:)`` → the stack and the rule that chose it.
 ///
@@ -39,6 +39,8 @@ package struct UpgradeRouter: Sendable {
 
     private let flags: FlagStore
     private let tokens: TokenAuthority
+    /// The paths this router serves.
+    package let endpoints: EndpointTable
     private let clock: WallClock
     private let configuration: Configuration
     private let logger: Logger
@@ -48,6 +50,7 @@ package struct UpgradeRouter: Sendable {
         self.flags = flags
         self.tokens = tokens
         self.configuration = configuration
+        self.endpoints = EndpointTable(echoEnabled: configuration.echoEnabled)
         self.clock = clock
         self.logger = logger
     }
@@ -57,7 +60,7 @@ package struct UpgradeRouter: Sendable {
 
     /// Whether `path` is a WebSocket endpoint of this server.
     package func isEndpoint(_ path: String) -> Bool {
-        path == "/glasses-ws" || path == "/app-ws" || ((path == "/echo-ws" || path == "/fanout-ws") && configuration.echoEnabled)
+        endpoints[path: path] != nil
     }
 
     /// Routes one upgrade request.
@@ -72,16 +75,16 @@ package struct UpgradeRouter: Sendable {
     }
 
     private func decide(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
-        switch request.path {
-        case "/glasses-ws":
+        switch endpoints[path: request.path] {
+        case .glasses:
             return await routeGlasses(request, remoteAddress: remoteAddress)
-        case "/app-ws":
+        case .app:
             return await routeApp(request, remoteAddress: remoteAddress)
-        case "/echo-ws" where configuration.echoEnabled:
+        case .echo:
             return routeEcho(request, target: .echo, remoteAddress: remoteAddress)
-        case "/fanout-ws" where configuration.echoEnabled:
+        case .fanout:
             return routeEcho(request, target: .fanout, remoteAddress: remoteAddress)
-        default:
+        case nil:
             return .refuse(.notFound(path: request.path, at: clock.now()))
         }
     }
@@ -198,7 +201,7 @@ package enum UpgradeOutcome: Sendable {
 package struct AcceptedUpgrade: Sendable {
     /// Who consumes the connection.
     package enum Target: Sendable, Hashable {
-        /// The session core (`/glasses-ws`, `/app-ws`).
+        /// The session core (`/glasses-ws`, `/app-ws`, `/tpa-ws`).
         case core
         /// The echo responder (`/echo-ws`).
         case echo
