@@ -48,6 +48,7 @@ struct RoutingFixture {
         func sendText(_ text: ByteBuffer) -> SendResult { .accepted }
         func sendBinary(_ data: ByteBuffer) -> SendResult { .accepted }
         func close(code: UInt16, reason: String) {}
+        func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) { written() }
         func ping() {}
     }
 

@@ -47,7 +47,11 @@ struct AppLifecycleTests {
         harness.scheduler.advance(by: .seconds(3))
         glasses.1.textReceived(#"{"type":"stop_app","packageName":"com.example.notes"}"#)
         let at = CoreHarness.time(.seconds(3))
-        #expect(app.0.takeEvents() == [.text(appStopped(at: at)), .close(code: 1000, reason: "App stopped")])
+        #expect(app.0.takeEvents() == [.text(appStopped("user_disabled", at: at)), .close(code: 1000, reason: "App stopped")])
+        // The webhook waits until the close frame is written: the app sees app_stopped and the
+        // close before its server hears stop_request.
+        #expect(harness.webhooks.attempts.isEmpty)
+        app.0.completeWrites()
         #expect(
             harness.webhooks.takeAttempts() == [
                 .init(
@@ -77,7 +81,7 @@ struct AppLifecycleTests {
         _ = app.0.takeEvents()
         _ = glasses.0.takeEvents()
         glasses.1.textReceived(#"{"type":"stop_app","packageName":"com.example.notes"}"#)
-        #expect(app.0.takeEvents() == [.text(appStopped()), .close(code: 1000, reason: "App stopped")])
+        #expect(app.0.takeEvents() == [.text(appStopped("user_disabled")), .close(code: 1000, reason: "App stopped")])
         #expect(glasses.0.takeTexts() == [appStateChange(Self.user)])
         #expect(harness.core.liveConnectionCount == 1)
     }

@@ -72,8 +72,8 @@ struct GlassesSessionTests {
         harness.scheduler.advance(by: .milliseconds(1))
 
         let end = CoreHarness.time(.seconds(60))
-        #expect(notes.0.takeEvents() == [.text(appStopped(at: end)), .close(code: 1000, reason: "User session ended")])
-        #expect(maps.0.takeEvents() == [.text(appStopped(at: end)), .close(code: 1000, reason: "User session ended")])
+        #expect(notes.0.takeEvents() == [.text(appStopped("system_stop", at: end)), .close(code: 1000, reason: "User session ended")])
+        #expect(maps.0.takeEvents() == [.text(appStopped("system_stop", at: end)), .close(code: 1000, reason: "User session ended")])
         #expect(harness.core.sessionCount == 0)
         #expect(harness.webhooks.attempts.isEmpty)
 

@@ -69,7 +69,7 @@ struct RoutingTests {
     func localTranscription() {
         let harness = CoreHarness()
         let glasses = harness.openGlasses(Self.user)
-        let english = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: ["transcription"])
+        let english = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: ["transcription:en-US"])
         let german = harness.startAndConnect("com.example.maps", userId: Self.user, glasses: glasses, subscriptions: ["transcription:de-DE"])
         glasses.1.textReceived(
             #"{"type":"local_transcription","provider":"vosk","text":"hello \"world\"","isFinal":true,"startTime":1000,"endTime":2500,"speakerId":"0","transcribeLanguage":"en-US","extra":"dropped"}"#
@@ -88,6 +88,87 @@ struct RoutingTests {
             ]
         )
         #expect(english.0.events.isEmpty)
+    }
+
+    /// SDK 1.0.x subscribes with the bare name and keys its handlers by the `streamType` it gets;
+    /// later SDKs subscribe with, and look up, the language form (protocol.md, "Glasses → cloud").
+    @Test(
+        "streamType follows the form the app subscribed with",
+        arguments: [
+            (["transcription"], "transcription"),
+            (["transcription:en-US"], "transcription:en-US"),
+            (["transcription", "transcription:en-US"], "transcription:en-US"),
+            (["transcription", "*"], "transcription"),
+            (["all"], "transcription:en-US"),
+            // MentraOS SDK 2.1 writes options after the language, and `auto` for any language.
+            (["transcription:en-US?no-language-identification=true&hints=es"], "transcription:en-US?no-language-identification=true&hints=es"),
+            (["transcription:auto"], "transcription:auto"),
+            (["transcription:auto", "transcription:en-US"], "transcription:en-US"),
+        ]
+    )
+    func transcriptionStreamTypeForm(subscriptions: [String], streamType: String) {
+        let harness = CoreHarness()
+        let glasses = harness.openGlasses(Self.user)
+        let app = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: subscriptions)
+        glasses.1.textReceived(#"{"type":"local_transcription","text":"hi","isFinal":true,"transcribeLanguage":"en-US"}"#)
+        #expect(
+            app.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.notes","streamType":"\#(streamType)","data":{"type":"transcription","text":"hi","isFinal":true,"transcribeLanguage":"en-US"},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
+    }
+
+    @Test("one transcription reaches a bare-form and a language-form app of one user, each in its own form")
+    func transcriptionBothFormsOneUser() {
+        let harness = CoreHarness()
+        let glasses = harness.openGlasses(Self.user)
+        let legacy = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: ["transcription"])
+        let current = harness.startAndConnect("com.example.maps", userId: Self.user, glasses: glasses, subscriptions: ["transcription:en-US"])
+        let german = harness.startAndConnect("com.example.translate", userId: Self.user, glasses: glasses, subscriptions: ["transcription:de-DE"])
+        glasses.1.textReceived(#"{"type":"local_transcription","text":"hi","isFinal":true}"#)
+        #expect(
+            legacy.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.notes","streamType":"transcription","data":{"type":"transcription","text":"hi","isFinal":true},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
+        #expect(
+            current.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.maps","streamType":"transcription:en-US","data":{"type":"transcription","text":"hi","isFinal":true},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
+        #expect(german.0.events.isEmpty)
+    }
+
+    @Test("transcription:auto matches every language and carries its own name")
+    func autoTranscription() {
+        let harness = CoreHarness()
+        let glasses = harness.openGlasses(Self.user)
+        let app = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: ["transcription:auto"])
+        glasses.1.textReceived(#"{"type":"local_transcription","text":"hallo","isFinal":true,"transcribeLanguage":"de-DE"}"#)
+        #expect(
+            app.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.notes","streamType":"transcription:auto","data":{"type":"transcription","text":"hallo","isFinal":true,"transcribeLanguage":"de-DE"},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
+    }
+
+    @Test("SDK 1.0.x and 2.0.x subscribe to notification_dismissed: they get phone_notification_dismissed under that name")
+    func notificationDismissedAlias() {
+        let harness = CoreHarness()
+        let glasses = harness.openGlasses(Self.user)
+        let older = harness.startAndConnect("com.example.notes", userId: Self.user, glasses: glasses, subscriptions: ["notification_dismissed"])
+        let newer = harness.startAndConnect("com.example.maps", userId: Self.user, glasses: glasses, subscriptions: ["phone_notification_dismissed"])
+        glasses.1.textReceived(#"{"type":"phone_notification_dismissed","notificationId":"n1"}"#)
+        #expect(
+            older.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.notes","streamType":"notification_dismissed","data":{"type":"phone_notification_dismissed","notificationId":"n1"},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
+        #expect(
+            newer.0.takeTexts() == [
+                #"{"type":"data_stream","sessionId":"alice@example.com-com.example.maps","streamType":"phone_notification_dismissed","data":{"type":"phone_notification_dismissed","notificationId":"n1"},"timestamp":"2026-11-28T06:00:00.000Z"}"#
+            ]
+        )
     }
 
     @Test("a local_transcription without a language goes to transcription:en-US")

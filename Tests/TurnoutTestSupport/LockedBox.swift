@@ -18,6 +18,8 @@ package final class LockedBox<Value: Sendable>: Sendable {
 package final class EventQueue<Element: Sendable>: Sendable {
     private struct State {
         var buffer: [Element] = []
+        /// Everything ever yielded, consumed or not.
+        var history: [Element] = []
         var head = 0
         var waiter: CheckedContinuation<Element?, Never>?
         var finished = false
@@ -29,6 +31,7 @@ package final class EventQueue<Element: Sendable>: Sendable {
 
     package func yield(_ element: Element) {
         let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+            state.history.append(element)
             if let waiter = state.waiter {
                 state.waiter = nil
                 return waiter
@@ -46,6 +49,12 @@ package final class EventQueue<Element: Sendable>: Sendable {
             return state.waiter
         }
         waiter?.resume(returning: nil)
+    }
+
+    /// Every element yielded so far, whether `next()` returned it yet or not: what a producer had
+    /// delivered at a given moment.
+    package var history: [Element] {
+        self.state.withLock { $0.history }
     }
 
     /// The next element, or `nil` once finished and drained.

@@ -155,6 +155,11 @@ package final class RawWebSocketClient: Sendable {
         if on { self.channel.read() }
     }
 
+    /// Every event the client has received so far, consumed by ``next()`` or not.
+    package var received: [Event] {
+        self.events.history
+    }
+
     /// The next event; `.closed` forever after the connection closed.
     package func next() async -> Event {
         await self.events.next() ?? .closed

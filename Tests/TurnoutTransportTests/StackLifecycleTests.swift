@@ -3,7 +3,7 @@ import NIOCore
 import NIOWebSocket
 import Testing
 import TurnoutCore
-import TurnoutTransport
+@testable import TurnoutTransport
 
 /// Closing, heartbeat, shutdown and what the sink is told, on both stacks.
 @Suite(.timeLimit(.minutes(1)))
@@ -17,6 +17,37 @@ struct StackLifecycleTests {
             #expect(side.sink.connection.sendText(ByteBuffer(string: "late")) == .dropped)
             #expect(await client.transcript() == [.text("bye soon"), .close(1000, "App stopped"), .closed])
             #expect(await side.sink.closed() == .closed(code: 1000, reason: "App stopped"))
+        }
+    }
+
+    @Test("a close the core waits on calls back once its frame is written, and at once when a close is under way", arguments: StackUnderTest.allCases)
+    func closeWhenWrittenCallsBack(_ stack: StackUnderTest) async throws {
+        try await withTestServer(stack) { server in
+            let (client, side) = try await server.connect()
+            #expect(side.sink.connection.sendText(ByteBuffer(string: "last words")) == .accepted)
+            let written = EventQueue<String>()
+            side.sink.connection.close(code: 1000, reason: "App stopped") { written.yield("first") }
+            #expect(await written.next() == "first")
+            // The frames went out before the callback: the client gets them all.
+            #expect(await client.transcript() == [.text("last words"), .close(1000, "App stopped"), .closed])
+            side.sink.connection.close(code: 1000, reason: "again") { written.yield("second") }
+            #expect(await written.next() == "second")
+        }
+    }
+
+    @Test("the installed stack names itself: its own handler is in the pipeline and its connections carry its label", arguments: StackUnderTest.allCases)
+    func installedStackNamesItself(_ stack: StackUnderTest) async throws {
+        try await withTestServer(stack) { server in
+            let (client, side) = try await server.connect()
+            let channel = side.channel
+            let (native, compat) = try await channel.eventLoop.submit {
+                let pipeline = channel.pipeline.syncOperations
+                return ((try? pipeline.handler(type: NativeWebSocketHandler.self)) != nil, (try? pipeline.handler(type: CompatValidatingHandler.self)) != nil)
+            }.get()
+            #expect(native == (stack == .native))
+            #expect(compat == (stack == .compat))
+            #expect(side.sink.connection.identity.stack.label == stack.rawValue)
+            await client.close()
         }
     }
 

@@ -37,6 +37,14 @@ package protocol Connection: AnyObject, Sendable {
     ///   - reason: The close reason, at most 123 bytes of UTF-8 (the core's reasons are shorter).
     func close(code: UInt16, reason: String)
 
+    /// Starts a clean close like ``close(code:reason:)``, and calls `written` once the close frame
+    /// has been written to the socket: every frame sent before it has then been written too.
+    ///
+    /// The core posts a webhook that must not overtake the app's last frames this way. `written` is
+    /// called exactly once, also when the frame can no longer be written (the socket closed first,
+    /// or a close was already under way), so that nothing waiting on it is lost.
+    func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void)
+
     /// Sends a WebSocket ping; the stack reports the pong through ``ConnectionHandle/pongReceived()``.
     func ping()
 }

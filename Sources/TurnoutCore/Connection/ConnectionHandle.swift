@@ -185,11 +185,22 @@ package final class ConnectionHandle: Sendable {
 
     /// Closes the connection on the core's initiative; the session has already dealt with the consequences.
     func closeFromCore(code: UInt16, reason: String) {
+        self.markClosingFromCore()
+        self.connection.close(code: code, reason: reason)
+    }
+
+    /// Closes the connection on the core's initiative and calls `written` once the close frame is
+    /// on the wire (or the socket is gone without it).
+    func closeFromCore(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) {
+        self.markClosingFromCore()
+        self.connection.close(code: code, reason: reason, whenWritten: written)
+    }
+
+    private func markClosingFromCore() {
         self.state.withLock { state in
             state.closing = true
             state.stopHeartbeat()
         }
-        self.connection.close(code: code, reason: reason)
     }
 
     // MARK: - Glasses

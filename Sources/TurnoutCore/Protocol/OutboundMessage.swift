@@ -59,10 +59,11 @@ enum OutboundMessage {
         return buffer
     }
 
-    /// `{"type":"app_stopped","timestamp":...}`
-    static func appStopped(timestamp: Timestamp) -> ByteBuffer {
+    /// `{"type":"app_stopped","reason":"<reason>","timestamp":...}`; both SDK generations' `AppStopped` type requires `reason`.
+    static func appStopped(reason: AppStopReason, timestamp: Timestamp) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeStaticString(#"{"type":"app_stopped""#)
+        buffer.writeStaticString(#"{"type":"app_stopped","reason":"#)
+        buffer.writeJSONString(reason.rawValue)
         Self.finish(&buffer, timestamp)
         return buffer
     }

@@ -9,8 +9,9 @@ enum OutboundAction: Sendable {
     case text(ConnectionHandle, ByteBuffer)
     /// Send a binary frame.
     case binary(ConnectionHandle, ByteBuffer)
-    /// Close a connection.
-    case close(ConnectionHandle, code: UInt16, reason: String)
+    /// Close a connection; then, once the close frame (and so every frame before it) is written,
+    /// start this webhook delivery.
+    case close(ConnectionHandle, code: UInt16, reason: String, then: WebhookRequest? = nil)
     /// Start a webhook delivery.
     case webhook(WebhookRequest)
 }

@@ -103,8 +103,11 @@ final class UserSession: Sendable {
                 handle.send(text: text)
             case .binary(let handle, let data):
                 handle.send(binary: data)
-            case .close(let handle, let code, let reason):
+            case .close(let handle, let code, let reason, nil):
                 handle.closeFromCore(code: code, reason: reason)
+            case .close(let handle, let code, let reason, let webhook?):
+                let webhooks = self.environment.webhooks
+                handle.closeFromCore(code: code, reason: reason) { webhooks.deliver(webhook) }
             case .webhook(let request):
                 self.environment.webhooks.deliver(request)
             }
@@ -156,7 +159,7 @@ final class UserSession: Sendable {
             for app in state.apps {
                 app.cancelTimer()
                 if let connection = app.connection {
-                    state.outbox.append(.text(connection, OutboundMessage.appStopped(timestamp: now)))
+                    state.outbox.append(.text(connection, OutboundMessage.appStopped(reason: .systemStop, timestamp: now)))
                     state.outbox.append(.close(connection, code: CloseCode.normal, reason: CloseCode.userSessionEndedReason))
                 }
             }
@@ -267,12 +270,14 @@ final class UserSession: Sendable {
         guard let index = state.appIndex(packageName) else { return .dropped("stop_app for an app that is not started") }
         let app = state.apps.remove(at: index)
         app.cancelTimer()
+        let stopRequest = registeredApp.map { self.environment.stopRequest(app: $0, userId: self.userId, timestamp: now) }
         if let connection = app.connection {
-            state.outbox.append(.text(connection, OutboundMessage.appStopped(timestamp: now)))
-            state.outbox.append(.close(connection, code: CloseCode.normal, reason: CloseCode.appStoppedReason))
-        }
-        if let registeredApp {
-            state.outbox.append(.webhook(self.environment.stopRequest(app: registeredApp, userId: self.userId, timestamp: now)))
+            state.outbox.append(.text(connection, OutboundMessage.appStopped(reason: .userDisabled, timestamp: now)))
+            // Apps on the SDK's TpaServer tear their session down when `stop_request` arrives: a
+            // webhook that overtook the frames would leave the app with a bare close.
+            state.outbox.append(.close(connection, code: CloseCode.normal, reason: CloseCode.appStoppedReason, then: stopRequest))
+        } else if let stopRequest {
+            state.outbox.append(.webhook(stopRequest))
         }
         self.appStateChanged(&state, now: now)
         return .handled
@@ -280,26 +285,57 @@ final class UserSession: Sendable {
 
     /// Queues a `data_stream` for every running app subscribed to `stream`.
     ///
+    /// Each app gets the `streamType` it subscribed with (``SubscriptionSet/streamType(for:)``).
+    /// Nearly always that is the stream's own name, and those apps share one encoding; the rare
+    /// app that subscribed under another name (SDK 1.0.x's bare `transcription`, say) gets its own.
+    private func fanOut(_ state: inout State, stream: String, data: ByteBuffer, now: Timestamp) {
+        var renamed = false
+        self.fanOut(&state, stream: stream, streamType: stream, data: data, now: now) { app in
+            guard app.subscriptions.renamesStreams, app.subscriptions.streamType(for: stream) != stream else { return true }
+            renamed = true
+            return false
+        }
+        guard renamed else { return }
+        for app in state.apps where app.receives(stream) && app.subscriptions.renamesStreams {
+            let streamType = app.subscriptions.streamType(for: stream)
+            guard streamType != stream else { continue }
+            self.fanOut(&state, stream: stream, streamType: streamType, data: data, now: now) { $0 === app }
+        }
+    }
+
+    /// Queues a `data_stream` with this `streamType` for every running app subscribed to `stream`
+    /// that `selects`.
+    ///
     /// All the messages are written into one buffer with the shared tail encoded once (see
     /// ``DataStreamFanOut``), in three passes over the few apps: find the recipients, write their
     /// messages, then hand each its slice.
-    private func fanOut(_ state: inout State, stream: String, data: ByteBuffer, now: Timestamp) {
+    private func fanOut(
+        _ state: inout State,
+        stream: String,
+        streamType: String,
+        data: ByteBuffer,
+        now: Timestamp,
+        selects: (AppSession) -> Bool
+    ) {
+        func receives(_ app: AppSession) -> Bool {
+            app.receives(stream) && selects(app)
+        }
         // Bit i marks apps[i] as a recipient, so matching runs once per app; apps past the 64th
         // (never seen in practice) are matched again in the later passes.
         var recipientBits: UInt64 = 0
         var recipients = 0
         var prefixBytes = 0
-        for index in state.apps.indices where state.apps[index].receives(stream) {
+        for index in state.apps.indices where receives(state.apps[index]) {
             if index < 64 { recipientBits |= 1 << UInt64(index) }
             recipients += 1
             prefixBytes += state.apps[index].dataStreamPrefix.readableBytes
         }
         guard recipients > 0 else { return }
         func isRecipient(_ index: Int) -> Bool {
-            index < 64 ? recipientBits & (1 << UInt64(index)) != 0 : state.apps[index].receives(stream)
+            index < 64 ? recipientBits & (1 << UInt64(index)) != 0 : receives(state.apps[index])
         }
 
-        var fanOut = DataStreamFanOut(streamType: stream, data: data, timestamp: now, recipients: recipients, prefixBytes: prefixBytes)
+        var fanOut = DataStreamFanOut(streamType: streamType, data: data, timestamp: now, recipients: recipients, prefixBytes: prefixBytes)
         for index in state.apps.indices where isRecipient(index) {
             fanOut.append(prefix: state.apps[index].dataStreamPrefix)
         }

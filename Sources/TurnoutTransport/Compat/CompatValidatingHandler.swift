@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import TurnoutCore
 import WebSocketKit
 
 /// The thin handler in front of websocket-kit's handlers on the compat stack.
@@ -63,6 +64,8 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     private var closeTimer: Scheduled<Void>?
     /// Set by ``CompatStack`` right after creating the handler; `nil` once the channel is inactive.
     var data: StackConnectionData?
+
+    static var stack: TransportStack { .compat }
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {
@@ -191,9 +194,13 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
         // websocket-kit flushes every message it sends.
     }
 
-    func startClose(_ close: WebSocketClose) {
-        guard self.state == .open, let context else { return }
-        self.sendClose(close, context: context)
+    func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?) {
+        guard self.state == .open, let context else {
+            // A close is already under way: there is no frame of ours left to wait for.
+            promise?.succeed()
+            return
+        }
+        self.sendClose(close, context: context, promise: promise)
     }
 
     func sendPing() {
@@ -224,12 +231,12 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     /// Sends our close frame and starts the close-handshake timeout.
-    private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext) {
+    private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         self.firstClose = self.firstClose ?? close
         self.state = .closing
         self.textMessage = nil
         self.data?.connection.markClosed()
-        context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)), promise: promise)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
             self.closeHandshakeTimedOut()
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import TurnoutCore
 
 /// The native stack's channel handler: frames the socket's bytes, performs the actions of
 /// ``NativeWebSocketStateMachine`` and delivers messages to the connection's sink.
@@ -36,6 +37,8 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     /// A flush task is queued on the loop (see ``flushSoon(context:)``).
     private var flushScheduled = false
     private var closeTimer: Scheduled<Void>?
+
+    static var stack: TransportStack { .native }
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {
@@ -158,9 +161,13 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         }
     }
 
-    func startClose(_ close: WebSocketClose) {
-        guard let context, let close = self.machine.closeRequested(close) else { return }
-        self.sendClose(close, context: context)
+    func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?) {
+        guard let context, let close = self.machine.closeRequested(close) else {
+            // A close is already under way: there is no frame of ours left to wait for.
+            promise?.succeed()
+            return
+        }
+        self.sendClose(close, context: context, promise: promise)
     }
 
     func sendPing() {
@@ -208,10 +215,10 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     }
 
     /// Sends our close frame and starts the close-handshake timeout.
-    private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext) {
+    private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         self.data?.connection.markClosed()
         self.needsFlush = false
-        context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)), promise: promise)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
             self.closeHandshakeTimedOut()
         }

@@ -11,6 +11,12 @@ struct StackConnectionData {
 /// The channel handler at the heart of a stack: it writes the connection's frames and carries
 /// its per-connection data. Both stacks open connections the same way through it.
 protocol StackChannelHandler: ChannelHandler, WebSocketOutboundWriter {
+    /// The stack this handler implements.
+    ///
+    /// Connections carry it as ``ConnectionIdentity/stack``, so that `/admin/connections`, the
+    /// metrics and the logs report the stack really installed, not the one the flag asked for.
+    static var stack: TransportStack { get }
+
     /// Creates the handler for one connection's limits.
     init(configuration: WebSocketStackConfiguration)
     /// Set right after the handler is created; `nil` once the channel is inactive.
@@ -32,6 +38,8 @@ extension StackChannelHandler {
         channel.eventLoop.preconditionInEventLoop()
         try channel.setWriteBufferWaterMark(configuration)
         let handler = Self(configuration: configuration)
+        var identity = identity
+        identity.stack = Self.stack
         let connection = WebSocketStackConnection(
             identity: identity,
             channel: channel,
@@ -58,7 +66,7 @@ extension StackChannelHandler where Self: _ChannelInboundHandler {
     /// Shutdown: closes with 1001 `Server shutting down`, as both stacks must.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            self.startClose(.serverShuttingDown)
+            self.startClose(.serverShuttingDown, promise: nil)
             return
         }
         context.fireUserInboundEventTriggered(event)

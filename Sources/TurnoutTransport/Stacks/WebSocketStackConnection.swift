@@ -18,7 +18,9 @@ protocol WebSocketOutboundWriter: AnyObject, SendableMetatype {
     /// Flushes what ``writeMessage(_:opcode:flush:)`` wrote without flushing.
     func flushMessages()
     /// Starts the close handshake with this close frame (the core's close or `Slow consumer`).
-    func startClose(_ close: WebSocketClose)
+    ///
+    /// `promise` completes when the frame is written, or at once when a close is already under way.
+    func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?)
     /// Sends a ping with an empty payload.
     func sendPing()
 }
@@ -47,7 +49,8 @@ final class WebSocketStackConnection: Connection {
         /// A message; `queued` when it waited for writability (its bytes count against the bound).
         case message(ByteBuffer, WebSocketOpcode, queued: Bool)
         case ping
-        case close(WebSocketClose)
+        /// A close; `written` is called once the frame is written, or once it never will be.
+        case close(WebSocketClose, written: (@Sendable () -> Void)?)
 
         /// Text that waits for writability: it must not bypass the queue.
         var waitsForWritability: Bool {
@@ -65,6 +68,13 @@ final class WebSocketStackConnection: Connection {
         var queuedTextBytes = 0
         var drainScheduled = false
         var draining = false
+
+        /// Empties the queue, handing back what it held.
+        mutating func takePending() -> CircularBuffer<Item> {
+            guard !self.pending.isEmpty else { return CircularBuffer() }
+            defer { self.pending.removeAll() }
+            return self.pending
+        }
 
         /// Appends an item and says how to get it written.
         mutating func append(_ item: Item, inEventLoop: Bool) -> Step {
@@ -129,7 +139,7 @@ final class WebSocketStackConnection: Connection {
                 state.closed = true
                 state.pending.removeAll { if case .message(_, .text, queued: true) = $0 { true } else { false } }
                 state.queuedTextBytes = 0
-                return (.dropped, state.append(.close(.slowConsumer), inEventLoop: inEventLoop), .slowConsumerClose)
+                return (.dropped, state.append(.close(.slowConsumer, written: nil), inEventLoop: inEventLoop), .slowConsumerClose)
             }
             state.queuedTextBytes += bytes
             let step = state.append(.message(text, .text, queued: true), inEventLoop: inEventLoop)
@@ -153,11 +163,24 @@ final class WebSocketStackConnection: Connection {
     }
 
     func close(code: UInt16, reason: String) {
+        self.close(WebSocketClose(code: code, reason: reason), written: nil)
+    }
+
+    func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) {
+        self.close(WebSocketClose(code: code, reason: reason), written: written)
+    }
+
+    private func close(_ close: WebSocketClose, written: (@Sendable () -> Void)?) {
         let inEventLoop = self.eventLoop.inEventLoop
-        let step = self.outbound.withLock { state -> Step in
-            if state.closed { return .nothing }
+        let step = self.outbound.withLock { state -> Step? in
+            if state.closed { return nil }
             state.closed = true
-            return state.append(.close(WebSocketClose(code: code, reason: reason)), inEventLoop: inEventLoop)
+            return state.append(.close(close, written: written), inEventLoop: inEventLoop)
+        }
+        guard let step else {
+            // Already closing or gone: no frame of ours will be written, and nothing may wait forever.
+            written?()
+            return
         }
         self.perform(step)
     }
@@ -186,17 +209,23 @@ final class WebSocketStackConnection: Connection {
     /// The handler is closing the socket on its own (peer close, protocol error, shutdown):
     /// later sends are dropped and nothing queued is written.
     func markClosed() {
-        self.outbound.withLock { state in
+        let dropped = self.outbound.withLock { state in
             state.closed = true
-            state.pending.removeAll()
             state.queuedTextBytes = 0
+            return state.takePending()
         }
+        Self.abandon(dropped)
     }
 
     /// The channel is gone: drop the writer so handler and connection can be freed.
     func detach() {
         self.markClosed()
         self.writer.value = nil
+    }
+
+    /// Items that will never be written: a close among them still answers whoever waits on it.
+    private static func abandon(_ items: CircularBuffer<Item>) {
+        for case .close(_, let written?) in items { written() }
     }
 
     // MARK: - Writing
@@ -222,19 +251,26 @@ final class WebSocketStackConnection: Connection {
             writer.writeMessage(data, opcode: opcode, flush: flush)
         case .ping:
             writer.sendPing()
-        case .close(let close):
+        case .close(let close, nil):
             writer.flushMessages()
-            writer.startClose(close)
+            writer.startClose(close, promise: nil)
+        case .close(let close, let written?):
+            writer.flushMessages()
+            // Only a close the core waits on pays for a promise.
+            let promise = self.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in written() }
+            writer.startClose(close, promise: promise)
         }
     }
 
     /// Writes pending items in order until the queue is empty or queued text meets a full socket.
     private func drain() {
         guard let writer = self.writer.value else {
-            self.outbound.withLock { state in
+            let dropped = self.outbound.withLock { state in
                 state.drainScheduled = false
-                state.pending.removeAll()
+                return state.takePending()
             }
+            Self.abandon(dropped)
             return
         }
         self.outbound.withLock { state in

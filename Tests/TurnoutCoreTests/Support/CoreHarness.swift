@@ -140,7 +140,7 @@ func appConnectionError(_ code: String, _ message: String, at time: String = Cor
     #"{"type":"tpa_connection_error","code":"\#(code)","message":"\#(message)","timestamp":"\#(time)"}"#
 }
 
-/// `app_stopped`.
-func appStopped(at time: String = CoreHarness.t0) -> String {
-    #"{"type":"app_stopped","timestamp":"\#(time)"}"#
+/// `app_stopped` with its reason: `user_disabled` after `stop_app`, `system_stop` at session end.
+func appStopped(_ reason: String, at time: String = CoreHarness.t0) -> String {
+    #"{"type":"app_stopped","reason":"\#(reason)","timestamp":"\#(time)"}"#
 }

@@ -27,6 +27,7 @@ struct RoutingFixture {
         }
 
         func close(code: UInt16, reason: String) {}
+        func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) { written() }
         func ping() {}
 
         var texts: Int { self.counts.withLock { $0.texts } }

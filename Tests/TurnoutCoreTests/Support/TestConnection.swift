@@ -25,6 +25,8 @@ final class TestConnection: Connection {
         var events: [Event] = []
         var closed = false
         var handle: ConnectionHandle?
+        /// `whenWritten` callbacks of closes not yet "written"; see ``completeWrites()``.
+        var unwritten: [@Sendable () -> Void] = []
     }
 
     let identity: ConnectionIdentity
@@ -68,6 +70,29 @@ final class TestConnection: Connection {
         if self.reportsCloseSynchronously, let handle {
             handle.connectionClosed(code: code, reason: reason)
         }
+    }
+
+    /// Records the close; `written` waits for ``completeWrites()``, as a socket's write would.
+    func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) {
+        let alreadyClosed = self.state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.unwritten.append(written)
+            return false
+        }
+        if alreadyClosed {
+            written()
+            return
+        }
+        self.close(code: code, reason: reason)
+    }
+
+    /// Completes the writes of the closes recorded so far, calling their `whenWritten`.
+    func completeWrites() {
+        let callbacks = self.state.withLock { state in
+            defer { state.unwritten.removeAll() }
+            return state.unwritten
+        }
+        for callback in callbacks { callback() }
     }
 
     func ping() {

@@ -27,6 +27,7 @@ final class LoopbackHTTPServer: Sendable {
     private struct State {
         var script: [Behaviour] = []
         var requests: [Request] = []
+        var observer: (@Sendable (Request) -> Void)?
     }
 
     private let state = Mutex(State())
@@ -61,6 +62,13 @@ final class LoopbackHTTPServer: Sendable {
         return server
     }
 
+    /// Calls `observer` with each request as it arrives, on the server's event loop, before the
+    /// request is answered or handed to ``nextRequest()``: a test can look at what other clients
+    /// had received at that moment.
+    func observeArrivals(_ observer: @escaping @Sendable (Request) -> Void) {
+        self.state.withLock { $0.observer = observer }
+    }
+
     /// The requests received so far.
     var requests: [Request] {
         self.state.withLock { $0.requests }
@@ -80,10 +88,11 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     fileprivate func record(_ request: Request) -> Behaviour {
-        let behaviour = self.state.withLock { state in
+        let (behaviour, observer) = self.state.withLock { state in
             state.requests.append(request)
-            return state.script.isEmpty ? Behaviour.status(200) : state.script.removeFirst()
+            return (state.script.isEmpty ? Behaviour.status(200) : state.script.removeFirst(), state.observer)
         }
+        observer?(request)
         self.arrivals.yield(request)
         return behaviour
     }

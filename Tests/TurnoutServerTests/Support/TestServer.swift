@@ -22,6 +22,10 @@ struct TestServer: Sendable {
     let application: TurnoutApplication
     let directory: URL
     let appServer: LoopbackHTTPServer
+    /// The one event loop of ``appServer``. An app client connected on it is read on the same
+    /// thread as the webhooks, in arrival order: what a webhook observer sees of such a client is
+    /// what had reached its socket first.
+    let appLoop: any EventLoop
     let authority: TokenAuthority
     let httpClient: HTTPClient
 
@@ -45,11 +49,21 @@ struct TestServer: Sendable {
     }
 
     /// A legacy app connection to the URL a webhook carried (so the app joins its user's stack).
-    func connectApp(url: String) async throws -> RawWebSocketClient {
+    ///
+    /// - Parameter onAppLoop: Read the client on ``appLoop``, the webhook receiver's loop.
+    func connectApp(url: String, onAppLoop: Bool = false) async throws -> RawWebSocketClient {
         guard let components = URLComponents(string: url), let path = components.percentEncodedPath.isEmpty ? nil : components.percentEncodedPath
         else { throw TestServerError.badURL(url) }
         let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
-        return try await RawWebSocketClient.connect(port: port, path: path + query, answerPings: true)
+        return try await connectApp(path: path + query, onAppLoop: onAppLoop)
+    }
+
+    /// A legacy app connection to a path of the public port, as an SDK that ignores the webhook's URL makes.
+    func connectApp(path: String, onAppLoop: Bool = false) async throws -> RawWebSocketClient {
+        if onAppLoop {
+            return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true, group: appLoop)
+        }
+        return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true)
     }
 
     /// `GET` on the admin port: status and body.
@@ -92,7 +106,8 @@ func withTestServer(
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let group = MultiThreadedEventLoopGroup.singleton
-    let appServer = try await LoopbackHTTPServer.start(on: group)
+    let appLoop = group.next()
+    let appServer = try await LoopbackHTTPServer.start(on: appLoop)
     let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group))
     try Data(flags.utf8).write(to: directory.appendingPathComponent("flags.yaml"))
     let apps = """
@@ -100,6 +115,10 @@ func withTestServer(
         apps:
           - packageName: com.example.notes
             name: Notes
+            publicUrl: \(appServer.baseURL)
+            apiKeySha256: \(TestServer.apiKeySha256)
+          - packageName: com.example.maps
+            name: Maps
             publicUrl: \(appServer.baseURL)
             apiKeySha256: \(TestServer.apiKeySha256)
 
@@ -145,6 +164,7 @@ func withTestServer(
             application: application,
             directory: directory,
             appServer: appServer,
+            appLoop: appLoop,
             authority: authority,
             httpClient: httpClient
         )

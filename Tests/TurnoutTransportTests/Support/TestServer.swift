@@ -15,11 +15,13 @@ enum StackUnderTest: String, Sendable, CaseIterable, CustomTestStringConvertible
 
     var testDescription: String { self.rawValue }
 
-    /// A fresh stack (with its own backpressure counters).
+    /// A fresh stack (with its own backpressure counters): the one `turnout serve` runs, so that
+    /// the suite tests what production installs.
     func make() -> any WebSocketStack {
-        switch self {
-        case .compat: CompatStack()
-        case .native: NativeStack()
+        let stacks = TransportStacks.production
+        return switch self {
+        case .compat: stacks.compat
+        case .native: stacks.native
         }
     }
 }
