@@ -49,11 +49,11 @@ mutant percentage-less-or-equal \
     's/bucket < compiled\.percentage\.hundredths/bucket <= compiled.percentage.hundredths/' \
     'TurnoutFlagsTests'
 mutant odd-audio-byte-dropped \
-    Sources/TurnoutCore/Sessions/UserSession.swift \
+    Sources/TurnoutCore/Sessions/UserSession+Routing.swift \
     's/glasses\.carriedByte = frame\.getInteger\(at: frame\.writerIndex - 1, as: UInt8\.self\)/glasses.carriedByte = nil/' \
     'AudioTests'
 mutant app-state-after-microphone \
-    Sources/TurnoutCore/Sessions/UserSession.swift \
+    Sources/TurnoutCore/Sessions/UserSession+Apps.swift \
     's/(private func appStateChanged\(_ state: inout State, now: Timestamp\) \{\n)(\s*self\.sendToGlasses\(&state, OutboundMessage\.appStateChange\(userId: self\.userId, timestamp: now\)\)\n)/$1        defer { self.sendToGlasses(&state, OutboundMessage.appStateChange(userId: self.userId, timestamp: now)) }\n/' \
     'TurnoutCoreTests'
 mutant one-mebibyte-limit-ignored \
@@ -73,7 +73,7 @@ mutant init-check-order-swapped \
     's/(        guard let session = self\.registry\.session\(forUser: userId\) else \{\n.*?\n        \}\n)(        guard self\.environment\.apps\.current\.authenticate\(packageName: packageName, apiKey: apiKey\) != nil else \{\n.*?\n        \}\n)/$2$1/s' \
     'AppInitTests'
 mutant stop-webhook-overtakes-frames \
-    Sources/TurnoutCore/Sessions/UserSession.swift \
+    Sources/TurnoutCore/Sessions/UserSession+Apps.swift \
     's/reason: CloseCode\.appStoppedReason, then: stopRequest\)\)/reason: CloseCode.appStoppedReason)); if let stopRequest { state.outbox.append(.webhook(stopRequest)) }/' \
     'AppLifecycleTests|SDKCompatibilityTests'
 mutant stream-type-not-as-subscribed \

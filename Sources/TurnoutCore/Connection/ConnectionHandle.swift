@@ -213,16 +213,21 @@ package final class ConnectionHandle: Sendable {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(error.reason)", "bytes": "\(text.readableBytes)"])
             return
         }
+        // The one dispatch on the message's type: each kind has its own session entry point.
+        let now = self.environment.clock.now()
         let outcome: UserSession.Outcome
         switch message {
         case .relay(let stream, let data):
             // The per-message path: no registry read, no enum handed through the session's lock.
-            outcome = session.glassesEvent(from: self, stream: stream, data: data, now: self.environment.clock.now())
-        case .startApp(let packageName), .stopApp(let packageName):
-            let registeredApp = self.environment.apps.current.app(packageName)
-            outcome = session.glassesText(from: self, message, registeredApp: registeredApp, now: self.environment.clock.now())
-        case .connectionInit, .transcription:
-            outcome = session.glassesText(from: self, message, registeredApp: nil, now: self.environment.clock.now())
+            outcome = session.glassesEvent(from: self, stream: stream, data: data, now: now)
+        case .transcription(let language, let data):
+            outcome = session.glassesEvent(from: self, stream: Subscription.transcriptionPrefix + language, data: data, now: now)
+        case .startApp(let packageName):
+            outcome = session.startApp(from: self, packageName: packageName, registeredApp: self.environment.apps.current.app(packageName), now: now)
+        case .stopApp(let packageName):
+            outcome = session.stopApp(from: self, packageName: packageName, registeredApp: self.environment.apps.current.app(packageName), now: now)
+        case .connectionInit:
+            outcome = session.connectionInit(from: self, now: now)
         }
         if case .dropped(let reason) = outcome {
             self.logger.notice("glasses message dropped", metadata: ["reason": "\(reason)"])
