@@ -131,7 +131,6 @@ let package = Package(
             dependencies: [
                 .byName(name: "TurnoutBench"),
                 .byName(name: "TurnoutConfigFile"),
-                .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
@@ -140,10 +139,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Test helpers shared by the transport and server tests: a raw WebSocket client, event queues.
+        // Test doubles and helpers shared by the test targets and the core benchmark: a raw
+        // WebSocket client, event queues, the manual scheduler.
         .target(
             name: "TurnoutTestSupport",
             dependencies: [
+                .byName(name: "TurnoutCore"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -188,6 +189,7 @@ let package = Package(
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutTestSupport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -245,6 +247,7 @@ let package = Package(
             name: "CoreRoutingBenchmarks",
             dependencies: [
                 .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutTestSupport"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -13,6 +13,7 @@ import Logging
 import NIOCore
 import Synchronization
 import TurnoutCore
+import TurnoutTestSupport
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TurnoutBench
+import TurnoutServer
 import TurnoutTransport
 
 /// `turnout bench`: the load generator that compares the two transport stacks side by side.

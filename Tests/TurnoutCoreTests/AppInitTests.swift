@@ -1,5 +1,6 @@
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("App init: legacy and JWT mode, errors in protocol order")
 struct AppInitTests {

@@ -1,5 +1,6 @@
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("App lifecycle: start webhook, stop, init deadline, drop and restart")
 struct AppLifecycleTests {

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("Glasses session: ack, connection_init, grace, stale sockets")
 struct GlassesSessionTests {

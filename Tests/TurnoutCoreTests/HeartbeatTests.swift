@@ -1,5 +1,6 @@
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("Heartbeat: pings, pongs and the ping timeout")
 struct HeartbeatTests {

@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("Routing: data_stream relay, local_transcription, display_event")
 struct RoutingTests {

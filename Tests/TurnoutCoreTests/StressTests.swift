@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("Stress: 1,000 users x 3 apps, concurrent and interleaved", .timeLimit(.minutes(1)))
 struct StressTests {

@@ -3,6 +3,7 @@ import NIOCore
 import Synchronization
 import Testing
 @testable import TurnoutCore
+import TurnoutTestSupport
 
 @Suite("Webhook dispatcher: retries on the core's scheduler")
 struct WebhookDispatcherTests {

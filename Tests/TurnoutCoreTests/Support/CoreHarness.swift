@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import TurnoutCore
+import TurnoutTestSupport
 
 /// A core on a manual clock with in-memory connections and a fake webhook, for protocol tests.
 ///

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import Synchronization
 import TurnoutCore
+import TurnoutTestSupport
 
 /// One user with glasses and three running apps on discarding connections: the routing benchmark's fixture.
 ///

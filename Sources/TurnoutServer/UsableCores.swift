@@ -1,5 +1,5 @@
 import Foundation
-package import NIOCore
+import NIOCore
 
 /// How many cores this process may actually run on: the default size of an event-loop group.
 ///

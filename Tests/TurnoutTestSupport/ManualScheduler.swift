@@ -1,11 +1,12 @@
 import Synchronization
+package import TurnoutCore
 
 /// A ``CoreScheduler`` whose time moves only when a test says so.
 ///
 /// ``advance(by:)`` runs every due timer synchronously on the calling thread, in deadline
 /// order (ties in scheduling order), including timers that fired work schedules inside the
-/// window. Nothing runs on any other thread, so tests are deterministic. It lives in the
-/// module (not in a test target) so that other modules' tests can drive the core's timers too.
+/// window. Nothing runs on any other thread, so tests are deterministic. A test double, so it lives
+/// in TurnoutTestSupport, beside the other helpers, and never ships in the server.
 package final class ManualScheduler: CoreScheduler {
     private struct Timer {
         var deadline: Duration

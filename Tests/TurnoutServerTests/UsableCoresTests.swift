@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-import TurnoutTransport
+import TurnoutServer
 
 @Suite("UsableCores: the event-loop count follows the affinity mask")
 struct UsableCoresTests {
