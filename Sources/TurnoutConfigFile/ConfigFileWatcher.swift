@@ -46,16 +46,6 @@ package final class ConfigFileWatcher: Sendable {
         }
     }
 
-    /// Why a state is being delivered.
-    package enum Trigger: String, Sendable {
-        /// inotify saw the directory change.
-        case event
-        /// The once-a-second poll found a difference.
-        case poll
-        /// Someone asked: SIGHUP or ``ConfigFileWatcher/requestReload()``.
-        case request
-    }
-
     /// The watched path, as given.
     package let path: String
     private let directory: String
@@ -99,12 +89,13 @@ package final class ConfigFileWatcher: Sendable {
     /// - Parameters:
     ///   - baseline: The state the caller already has, so only later changes are delivered.
     ///   - onReady: Called once the watch and the SIGHUP handler are in place.
-    ///   - onChange: Called on the watcher thread, one call at a time, with each new state.
+    ///   - onChange: Called on the watcher thread, one call at a time, with each new state and why
+    ///     it is delivered: `event`, `poll` or `request` (never `startup`).
     /// - Important: Call it once per watcher.
     package func run(
         baseline: WatchedFileState,
         onReady: @escaping @Sendable () -> Void = {},
-        onChange: @escaping @Sendable (WatchedFileState, Trigger) -> Void
+        onChange: @escaping @Sendable (WatchedFileState, ReloadEvent.Trigger) -> Void
     ) async {
         let signalSource = configuration.reloadOnSIGHUP ? installSIGHUPSource() : nil
         defer { signalSource?.cancel() }
@@ -139,7 +130,7 @@ package final class ConfigFileWatcher: Sendable {
         return source
     }
 
-    private func watchLoop(baseline: WatchedFileState, onReady: () -> Void, onChange: (WatchedFileState, Trigger) -> Void) {
+    private func watchLoop(baseline: WatchedFileState, onReady: () -> Void, onChange: (WatchedFileState, ReloadEvent.Trigger) -> Void) {
         let clock = ContinuousClock()
         var last = baseline
         var inotify = DirectoryWatch(directory: directory, logger: logger)
@@ -190,7 +181,7 @@ package final class ConfigFileWatcher: Sendable {
             guard requested || eventsSettled || pollDue else { continue }
 
             let state = WatchedFileState.read(path: path)
-            let trigger: Trigger = requested ? .request : (eventsSettled ? .event : .poll)
+            let trigger: ReloadEvent.Trigger = requested ? .request : (eventsSettled ? .event : .poll)
             if requested || state != last {
                 last = state
                 onChange(state, trigger)

@@ -1,4 +1,5 @@
 import Testing
+import TurnoutConfigFile
 import TurnoutCore
 
 @Suite("App lifecycle: start webhook, stop, init deadline, drop and restart")

@@ -131,7 +131,7 @@ struct FlagStoreReloadTests {
         let store: FlagStore
         let directory: URL
         var path: String { store.path }
-        let events: AsyncStream<FlagReloadEvent>
+        let events: AsyncStream<ReloadEvent>
 
         var percentage: Int? { store.snapshot.file.flags.first?.percentage.hundredths }
 
@@ -140,7 +140,7 @@ struct FlagStoreReloadTests {
         }
 
         /// Waits for the first reload event that satisfies `predicate`.
-        func next(_ predicate: (FlagReloadEvent) -> Bool) async throws -> FlagReloadEvent {
+        func next(_ predicate: (ReloadEvent) -> Bool) async throws -> ReloadEvent {
             for await event in events where predicate(event) {
                 return event
             }

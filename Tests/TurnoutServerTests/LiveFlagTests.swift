@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TurnoutConfigFile
 import TurnoutFlags
 import TurnoutServer
 import TurnoutTestSupport
@@ -9,7 +10,7 @@ import TurnoutTestSupport
 @Suite("Live flag edits, end to end", .timeLimit(.minutes(1)))
 struct LiveFlagTests {
     /// Waits for the server to apply the next version of flags.yaml.
-    func awaitApplied(_ events: AsyncStream<FlagReloadEvent>) async {
+    func awaitApplied(_ events: AsyncStream<ReloadEvent>) async {
         for await event in events {
             if case .applied = event.result { return }
         }
