@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 package import Logging
 
@@ -11,7 +10,8 @@ import Glibc
 /// It watches the file's *directory* with inotify, so the three ways files change in practice
 /// are all seen: a write in place, an editor's write-then-rename, and a Kubernetes ConfigMap
 /// swapping its `..data` symlink. It also polls once a second, in case inotify is unavailable or
-/// misses an event (network file systems, an overflowing queue), and reloads on demand (SIGHUP).
+/// misses an event (network file systems, an overflowing queue), and reads at once when asked
+/// (``requestReload()``; the server asks on SIGHUP, the watcher itself traps no signal).
 ///
 /// Bursts of events are debounced: the file is read once the directory has been quiet for
 /// ``Configuration/debounce``, or at the latest ``Configuration/maximumDelay`` after the first
@@ -29,20 +29,16 @@ package final class ConfigFileWatcher: Sendable {
         package var maximumDelay: Duration
         /// How often the file is read regardless of events. Default 1 s.
         package var pollInterval: Duration
-        /// Whether SIGHUP asks for an immediate reload. Default true.
-        package var reloadOnSIGHUP: Bool
 
         /// Creates a configuration; the defaults suit production.
         package init(
             debounce: Duration = .milliseconds(50),
             maximumDelay: Duration = .milliseconds(500),
-            pollInterval: Duration = .seconds(1),
-            reloadOnSIGHUP: Bool = true
+            pollInterval: Duration = .seconds(1)
         ) {
             self.debounce = debounce
             self.maximumDelay = maximumDelay
             self.pollInterval = pollInterval
-            self.reloadOnSIGHUP = reloadOnSIGHUP
         }
     }
 
@@ -55,7 +51,7 @@ package final class ConfigFileWatcher: Sendable {
     private let wakeReadFD: Int32
     private let wakeWriteFD: Int32
 
-    /// Creates a watcher for `path`; nothing happens until ``run(baseline:onChange:)``.
+    /// Creates a watcher for `path`; nothing happens until ``run(baseline:onReady:onChange:)``.
     package init(path: String, configuration: Configuration = .init(), logger: Logger) {
         self.path = path
         let url = URL(fileURLWithPath: path)
@@ -79,7 +75,10 @@ package final class ConfigFileWatcher: Sendable {
         close(wakeWriteFD)
     }
 
-    /// Asks for an immediate read that is delivered even if nothing changed.
+    /// Asks for an immediate read that is delivered (trigger `request`) even if nothing changed.
+    ///
+    /// Safe from any thread; a request made before ``run(baseline:onReady:onChange:)`` starts is
+    /// performed as soon as it does.
     package func requestReload() {
         wake(UInt8(ascii: "r"))
     }
@@ -88,7 +87,7 @@ package final class ConfigFileWatcher: Sendable {
     ///
     /// - Parameters:
     ///   - baseline: The state the caller already has, so only later changes are delivered.
-    ///   - onReady: Called once the watch and the SIGHUP handler are in place.
+    ///   - onReady: Called once the directory watch is in place.
     ///   - onChange: Called on the watcher thread, one call at a time, with each new state and why
     ///     it is delivered: `event`, `poll` or `request` (never `startup`).
     /// - Important: Call it once per watcher.
@@ -97,8 +96,6 @@ package final class ConfigFileWatcher: Sendable {
         onReady: @escaping @Sendable () -> Void = {},
         onChange: @escaping @Sendable (WatchedFileState, ReloadEvent.Trigger) -> Void
     ) async {
-        let signalSource = configuration.reloadOnSIGHUP ? installSIGHUPSource() : nil
-        defer { signalSource?.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
@@ -116,18 +113,6 @@ package final class ConfigFileWatcher: Sendable {
     private func wake(_ byte: UInt8) {
         var byte = byte
         _ = write(wakeWriteFD, &byte, 1)
-    }
-
-    private func installSIGHUPSource() -> any DispatchSourceSignal {
-        // The default action of SIGHUP ends the process; Dispatch sees the signal once it is ignored.
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        source.setEventHandler { [weak self] in
-            self?.logger.info("SIGHUP received: reloading", metadata: ["file": "\(self?.path ?? "")"])
-            self?.requestReload()
-        }
-        source.resume()
-        return source
     }
 
     private func watchLoop(baseline: WatchedFileState, onReady: () -> Void, onChange: (WatchedFileState, ReloadEvent.Trigger) -> Void) {

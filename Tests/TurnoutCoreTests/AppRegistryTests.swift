@@ -138,8 +138,7 @@ struct AppRegistryTests {
                 configuration: .init(
                     debounce: .milliseconds(10),
                     maximumDelay: .milliseconds(50),
-                    pollInterval: .milliseconds(100),
-                    reloadOnSIGHUP: false
+                    pollInterval: .milliseconds(100)
                 ),
                 onReady: { ready.continuation.finish() }
             )

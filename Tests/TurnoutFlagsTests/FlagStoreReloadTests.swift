@@ -98,10 +98,10 @@ struct FlagStoreReloadTests {
         }
     }
 
-    @Test("SIGHUP reloads at once, even when nothing changed")
-    func sighup() async throws {
-        try await withWatchedStore(initial: Self.flags("5"), reloadOnSIGHUP: true) { fixture in
-            kill(getpid(), SIGHUP)
+    @Test("a requested reload is applied at once, even when nothing changed")
+    func requestedReload() async throws {
+        try await withWatchedStore(initial: Self.flags("5")) { fixture in
+            fixture.store.requestReload()
             let event = try await fixture.next { $0.trigger == .request }
             #expect(event.resultLabel == "unchanged")
         }
@@ -151,7 +151,6 @@ struct FlagStoreReloadTests {
     func withWatchedStore(
         directory: URL? = nil,
         initial: String?,
-        reloadOnSIGHUP: Bool = false,
         _ body: (Fixture) async throws -> Void
     ) async throws {
         let directory = try directory ?? Self.temporaryDirectory()
@@ -162,7 +161,7 @@ struct FlagStoreReloadTests {
         }
         let store = try FlagStore.load(path: path, logger: Logger(label: "test"))
         let fixture = Fixture(store: store, directory: directory, events: store.reloadEvents())
-        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20), reloadOnSIGHUP: reloadOnSIGHUP)
+        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20))
         try await withThrowingTaskGroup(of: Void.self) { group in
             await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
                 group.addTask { await store.watch(configuration: configuration) { ready.resume() } }

@@ -63,6 +63,24 @@ struct LiveFlagTests {
         }
     }
 
+    @Test("SIGHUP reloads flags.yaml at once, even when nothing changed; /admin/flags shows the request")
+    func sighup() async throws {
+        try await withTestServer(flags: TestServer.flags(allOn: .compat), reloadsOnSIGHUP: true) { server in
+            let reloads = server.running.flags.reloadEvents()
+            // The server traps SIGHUP before it reports running, so this cannot end the test process.
+            kill(getpid(), SIGHUP)
+            var requested: ReloadEvent?
+            for await event in reloads where event.trigger == .request {
+                requested = event
+                break
+            }
+            #expect(requested?.resultLabel == "unchanged")
+            let flags = try await server.admin("/admin/flags")
+            #expect(flags.body.contains(#""trigger":"request""#))
+            #expect(flags.body.contains(#""ok":true"#))
+        }
+    }
+
     @Test("on_change: migrate closes connections whose stack changed with 1012 Service restart")
     func migrate() async throws {
         let flags = "version: 1\nflags:\n  native-transport:\n    percentage: 0\n    on_change: migrate\n    migrate_window: 0s\n"
