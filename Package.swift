@@ -161,7 +161,8 @@ let package = Package(
         .testTarget(
             name: "TurnoutConfigFileTests",
             dependencies: [
-                .byName(name: "TurnoutConfigFile")
+                .byName(name: "TurnoutConfigFile"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

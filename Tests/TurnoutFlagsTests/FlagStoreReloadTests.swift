@@ -5,7 +5,8 @@ import TurnoutConfigFile
 @testable import TurnoutFlags
 
 /// Reload tests run against real files in a temporary directory and wait on the store's own
-/// reload events; none of them sleeps.
+/// reload events; none of them sleeps. The watcher polls only once an hour here, so every change
+/// below is seen through inotify (ConfigFileWatcherTests covers the poll on its own).
 @Suite("FlagStore reload", .timeLimit(.minutes(1)))
 struct FlagStoreReloadTests {
     static func flags(_ percentage: String, extra: String = "") -> String {
@@ -18,6 +19,7 @@ struct FlagStoreReloadTests {
             try fixture.write(Self.flags("25"))
             let event = try await fixture.next { $0.ok && fixture.store.snapshot.file.flags.first?.percentage.hundredths == 2500 }
             #expect(event.resultLabel == "applied")
+            #expect(event.trigger == .event)
         }
     }
 
@@ -27,7 +29,8 @@ struct FlagStoreReloadTests {
             let temporary = fixture.directory.appendingPathComponent(".flags.yaml.swp")
             try Data(Self.flags("12.5").utf8).write(to: temporary)
             #expect(rename(temporary.path, fixture.path) == 0)
-            _ = try await fixture.next { _ in fixture.percentage == 1250 }
+            let event = try await fixture.next { _ in fixture.percentage == 1250 }
+            #expect(event.trigger == .event)
         }
     }
 
@@ -50,7 +53,8 @@ struct FlagStoreReloadTests {
             #expect(fixture.percentage == 100)
             try publish(Self.flags("50"), as: "..2026_11_28_02")
             try fileManager.removeItem(at: directory.appendingPathComponent("..2026_11_28_01"))
-            _ = try await fixture.next { _ in fixture.percentage == 5000 }
+            let event = try await fixture.next { _ in fixture.percentage == 5000 }
+            #expect(event.trigger == .event)
         }
     }
 
@@ -161,7 +165,7 @@ struct FlagStoreReloadTests {
         }
         let store = try FlagStore.load(path: path, logger: Logger(label: "test"))
         let fixture = Fixture(store: store, directory: directory, events: store.reloadEvents())
-        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20))
+        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20), pollInterval: .seconds(3600))
         try await withThrowingTaskGroup(of: Void.self) { group in
             await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
                 group.addTask { await store.watch(configuration: configuration) { ready.resume() } }
