@@ -196,7 +196,8 @@ package final class ConfigFileWatcher: Sendable {
             }
 
             let current = clock.now
-            let eventsSettled = firstEvent.map { current >= lastEvent + configuration.debounce || current >= $0 + configuration.maximumDelay } ?? false
+            let eventsSettled =
+                firstEvent.map { current >= lastEvent + configuration.debounce || current >= $0 + configuration.maximumDelay } ?? false
             let pollDue = current >= nextPoll
             guard requested || eventsSettled || pollDue else { continue }
 
@@ -272,11 +273,12 @@ private final class DirectoryWatch {
 
     /// Adds the watch on the directory; on failure the directory stays unwatched until the next try.
     func watch() {
-        let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)
-            | UInt32(IN_DELETE_SELF | IN_MOVE_SELF)
+        let changes = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)
+        let mask = changes | UInt32(IN_DELETE_SELF | IN_MOVE_SELF)
         let descriptor = inotify_add_watch(fd, directory, mask)
         guard descriptor >= 0 else {
-            logger.debug("cannot watch directory yet; polling", metadata: ["directory": "\(directory)", "error": "\(String(cString: strerror(errno)))"])
+            let error = String(cString: strerror(errno))
+            logger.debug("cannot watch directory yet; polling", metadata: ["directory": "\(directory)", "error": "\(error)"])
             self.descriptor = nil
             return
         }

@@ -5,7 +5,7 @@ package import TurnoutConfigFile
 /// Serves the current flag snapshot and replaces it when flags.yaml changes.
 ///
 /// One instance of TurnoutConfigFile's ``ReloadingFileStore``, with flags.yaml's decoder
-/// (``ConfigFileKind/flags``). Reads are lock-free: ``ReloadingFileStore/snapshot`` is an atomic
+/// (``ConfigFileKind/flags``). Reads are lock-free: `snapshot` is an atomic
 /// load of an immutable object, so a decision on the upgrade path never waits for a reload, and a
 /// reload never waits for decisions. An invalid or deleted file keeps the last good snapshot.
 /// Every reload is logged, counted in `turnout_flags_reload_total{result}`, remembered as
