@@ -37,24 +37,24 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
-        // YAML configuration files: located diagnostics, typed reading, reload-on-change watching.
+        // YAML configuration files: located diagnostics, typed reading, the watcher and the reloading store.
         .target(
             name: "TurnoutConfigFile",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // Flag file model, validation, bucketing, the snapshot store and its file watcher.
-        .target(
-            name: "TurnoutFlags",
-            dependencies: [
-                .byName(name: "TurnoutConfigFile"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Flag file model, validation, bucketing, and the flag store (a ReloadingFileStore of snapshots).
+        .target(
+            name: "TurnoutFlags",
+            dependencies: [
+                .byName(name: "TurnoutConfigFile"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -67,7 +67,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,7 +162,8 @@ let package = Package(
         .testTarget(
             name: "TurnoutConfigFileTests",
             dependencies: [
-                .byName(name: "TurnoutConfigFile")
+                .byName(name: "TurnoutConfigFile"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -236,6 +236,7 @@ let package = Package(
         .executableTarget(
             name: "FlagStoreBenchmarks",
             dependencies: [
+                .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutFlags"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],

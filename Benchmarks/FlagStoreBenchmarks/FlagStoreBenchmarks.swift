@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import Logging
+import TurnoutConfigFile
 import TurnoutFlags
 
 #if canImport(Glibc)

@@ -1,16 +1,17 @@
-package import Yams
+import Yams
 
-/// Turns a configuration file's bytes into a YAML node tree, or into located errors.
+/// Turns a configuration file's bytes into a ``ConfigNode`` tree, or into located errors.
 ///
 /// Everything that can go wrong before a schema is applied is caught here with a line and
 /// column: bytes that are not UTF-8, an empty file, tabs used for indentation, duplicate
-/// keys and plain syntax errors. Nothing in a file can make it crash.
+/// keys and plain syntax errors. Nothing in a file can make it crash. The YAML library (Yams)
+/// is used here and nowhere else: callers see only ``ConfigNode``.
 package enum ConfigDocument {
     /// Parses `bytes` read from `file`.
     ///
     /// - Returns: The root node of the single YAML document.
     /// - Throws: ``ConfigFileErrors`` with at least one located error.
-    package static func parse(_ bytes: [UInt8], file: String) throws(ConfigFileErrors) -> Node {
+    package static func parse(_ bytes: [UInt8], file: String) throws(ConfigFileErrors) -> ConfigNode {
         let text: String
         switch String(validating: bytes, as: UTF8.self) {
         case .some(let valid):
@@ -38,7 +39,7 @@ package enum ConfigDocument {
                     ConfigFileError(.syntax, file: file, line: 1, column: 1, message: "the file is empty; expected a YAML mapping")
                 ])
             }
-            return root
+            return ConfigNode(root)
         } catch let error as ConfigFileErrors {
             throw error
         } catch let error as YamlError {

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 package import Logging
 
@@ -10,8 +9,10 @@ import Glibc
 ///
 /// It watches the file's *directory* with inotify, so the three ways files change in practice
 /// are all seen: a write in place, an editor's write-then-rename, and a Kubernetes ConfigMap
-/// swapping its `..data` symlink. It also polls once a second, in case inotify is unavailable or
-/// misses an event (network file systems, an overflowing queue), and reloads on demand (SIGHUP).
+/// swapping its `..data` symlink. It also polls (once a second by default), in case inotify is
+/// unavailable or misses an event (network file systems, an overflowing queue), and reads at
+/// once when asked (``requestReload()``; the server asks on SIGHUP, the watcher itself traps no
+/// signal).
 ///
 /// Bursts of events are debounced: the file is read once the directory has been quiet for
 /// ``Configuration/debounce``, or at the latest ``Configuration/maximumDelay`` after the first
@@ -21,7 +22,7 @@ import Glibc
 /// The watcher runs on a dedicated thread, because inotify and `poll(2)` block; nothing it does
 /// touches the Swift concurrency pool.
 package final class ConfigFileWatcher: Sendable {
-    /// Timing of the watcher.
+    /// Timing of the watcher, and how it learns of changes between polls.
     package struct Configuration: Sendable {
         /// Quiet time after the last event before the file is read. Default 50 ms.
         package var debounce: Duration
@@ -29,31 +30,41 @@ package final class ConfigFileWatcher: Sendable {
         package var maximumDelay: Duration
         /// How often the file is read regardless of events. Default 1 s.
         package var pollInterval: Duration
-        /// Whether SIGHUP asks for an immediate reload. Default true.
-        package var reloadOnSIGHUP: Bool
+        /// How changes are noticed between polls. Default ``FileEvents/inotify``.
+        package var fileEvents: FileEvents
 
         /// Creates a configuration; the defaults suit production.
         package init(
             debounce: Duration = .milliseconds(50),
             maximumDelay: Duration = .milliseconds(500),
             pollInterval: Duration = .seconds(1),
-            reloadOnSIGHUP: Bool = true
+            fileEvents: FileEvents = .inotify
         ) {
             self.debounce = debounce
             self.maximumDelay = maximumDelay
             self.pollInterval = pollInterval
-            self.reloadOnSIGHUP = reloadOnSIGHUP
+            self.fileEvents = fileEvents
         }
     }
 
-    /// Why a state is being delivered.
-    package enum Trigger: String, Sendable {
-        /// inotify saw the directory change.
-        case event
-        /// The once-a-second poll found a difference.
-        case poll
-        /// Someone asked: SIGHUP or ``ConfigFileWatcher/requestReload()``.
-        case request
+    /// How the watcher learns of changes between polls.
+    package struct FileEvents: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String {
+            case inotify
+            case pollOnly
+        }
+
+        private let base: Base
+
+        /// inotify on the file's directory, with the poll as a fallback. If inotify cannot be set
+        /// up (`inotify_init1` fails: no kernel support, the instance limit reached), the watcher
+        /// logs a warning and polls only.
+        package static var inotify: Self { .init(base: .inotify) }
+        /// The poll alone: for file systems where inotify sees nothing (some network and FUSE
+        /// mounts), and for tests that prove the poll catches a change by itself.
+        package static var pollOnly: Self { .init(base: .pollOnly) }
+
+        package var description: String { base.rawValue }
     }
 
     /// The watched path, as given.
@@ -65,7 +76,7 @@ package final class ConfigFileWatcher: Sendable {
     private let wakeReadFD: Int32
     private let wakeWriteFD: Int32
 
-    /// Creates a watcher for `path`; nothing happens until ``run(baseline:onChange:)``.
+    /// Creates a watcher for `path`; nothing happens until ``run(baseline:onReady:onChange:)``.
     package init(path: String, configuration: Configuration = .init(), logger: Logger) {
         self.path = path
         let url = URL(fileURLWithPath: path)
@@ -89,7 +100,10 @@ package final class ConfigFileWatcher: Sendable {
         close(wakeWriteFD)
     }
 
-    /// Asks for an immediate read that is delivered even if nothing changed.
+    /// Asks for an immediate read that is delivered (trigger `request`) even if nothing changed.
+    ///
+    /// Safe from any thread; a request made before ``run(baseline:onReady:onChange:)`` starts is
+    /// performed as soon as it does.
     package func requestReload() {
         wake(UInt8(ascii: "r"))
     }
@@ -98,16 +112,16 @@ package final class ConfigFileWatcher: Sendable {
     ///
     /// - Parameters:
     ///   - baseline: The state the caller already has, so only later changes are delivered.
-    ///   - onReady: Called once the watch and the SIGHUP handler are in place.
-    ///   - onChange: Called on the watcher thread, one call at a time, with each new state.
+    ///   - onReady: Called once the directory watch is in place (or the watcher has settled for
+    ///     polling), before any change is looked for.
+    ///   - onChange: Called on the watcher thread, one call at a time, with each new state and why
+    ///     it is delivered: `event`, `poll` or `request` (never `startup`).
     /// - Important: Call it once per watcher.
     package func run(
         baseline: WatchedFileState,
         onReady: @escaping @Sendable () -> Void = {},
-        onChange: @escaping @Sendable (WatchedFileState, Trigger) -> Void
+        onChange: @escaping @Sendable (WatchedFileState, ReloadEvent.Trigger) -> Void
     ) async {
-        let signalSource = configuration.reloadOnSIGHUP ? installSIGHUPSource() : nil
-        defer { signalSource?.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
@@ -127,22 +141,17 @@ package final class ConfigFileWatcher: Sendable {
         _ = write(wakeWriteFD, &byte, 1)
     }
 
-    private func installSIGHUPSource() -> any DispatchSourceSignal {
-        // The default action of SIGHUP ends the process; Dispatch sees the signal once it is ignored.
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
-        source.setEventHandler { [weak self] in
-            self?.logger.info("SIGHUP received: reloading", metadata: ["file": "\(self?.path ?? "")"])
-            self?.requestReload()
-        }
-        source.resume()
-        return source
-    }
-
-    private func watchLoop(baseline: WatchedFileState, onReady: () -> Void, onChange: (WatchedFileState, Trigger) -> Void) {
+    private func watchLoop(baseline: WatchedFileState, onReady: () -> Void, onChange: (WatchedFileState, ReloadEvent.Trigger) -> Void) {
         let clock = ContinuousClock()
         var last = baseline
-        var inotify = DirectoryWatch(directory: directory, logger: logger)
+        let inotify: DirectoryWatch?
+        if configuration.fileEvents == .pollOnly {
+            logger.debug("file events off; polling only", metadata: ["file": "\(path)", "interval": "\(configuration.pollInterval)"])
+            inotify = nil
+        } else {
+            inotify = DirectoryWatch(directory: directory, logger: logger)
+        }
+        inotify?.watch()
         var nextPoll = clock.now + configuration.pollInterval
         var firstEvent: ContinuousClock.Instant?
         var lastEvent = clock.now
@@ -156,8 +165,8 @@ package final class ConfigFileWatcher: Sendable {
                 deadline = min(deadline, min(lastEvent + configuration.debounce, firstEvent + configuration.maximumDelay))
             }
             var fds = [pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0)]
-            if let fd = inotify?.fd {
-                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            if let inotify {
+                fds.append(pollfd(fd: inotify.fd, events: Int16(POLLIN), revents: 0))
             }
             let timeout = requested ? 0 : max(0, Self.milliseconds(deadline - now))
             let ready = poll(&fds, nfds_t(fds.count), Int32(clamping: timeout))
@@ -170,13 +179,15 @@ package final class ConfigFileWatcher: Sendable {
                     if byte == UInt8(ascii: "r") { requested = true }
                 }
             }
-            if fds.count > 1, fds[1].revents & Int16(POLLIN) != 0, let watch = inotify {
-                switch watch.readEvents() {
+            if fds.count > 1, fds[1].revents & Int16(POLLIN) != 0, let inotify {
+                switch inotify.readEvents() {
                 case .changed:
                     lastEvent = clock.now
                     if firstEvent == nil { firstEvent = lastEvent }
                 case .watchLost:
-                    inotify = nil
+                    // The directory itself went or was replaced: watch whatever is there now (the
+                    // poll retries if nothing is), and read the file as for any other event.
+                    inotify.watch()
                     lastEvent = clock.now
                     if firstEvent == nil { firstEvent = lastEvent }
                 case .nothing:
@@ -185,12 +196,13 @@ package final class ConfigFileWatcher: Sendable {
             }
 
             let current = clock.now
-            let eventsSettled = firstEvent.map { current >= lastEvent + configuration.debounce || current >= $0 + configuration.maximumDelay } ?? false
+            let eventsSettled =
+                firstEvent.map { current >= lastEvent + configuration.debounce || current >= $0 + configuration.maximumDelay } ?? false
             let pollDue = current >= nextPoll
             guard requested || eventsSettled || pollDue else { continue }
 
             let state = WatchedFileState.read(path: path)
-            let trigger: Trigger = requested ? .request : (eventsSettled ? .event : .poll)
+            let trigger: ReloadEvent.Trigger = requested ? .request : (eventsSettled ? .event : .poll)
             if requested || state != last {
                 last = state
                 onChange(state, trigger)
@@ -199,8 +211,8 @@ package final class ConfigFileWatcher: Sendable {
             if eventsSettled { firstEvent = nil }
             if pollDue {
                 nextPoll = current + configuration.pollInterval
-                if inotify == nil {
-                    inotify = DirectoryWatch(directory: directory, logger: logger)
+                if let inotify, !inotify.isWatching {
+                    inotify.watch()
                 }
             }
         }
@@ -222,37 +234,58 @@ package final class ConfigFileWatcher: Sendable {
     }
 }
 
-/// An inotify watch on one directory, owned by the watcher thread.
+/// An inotify instance watching one directory, owned by the watcher thread.
+///
+/// The instance is made once; the watch on the directory is added again whenever it is lost
+/// (the directory deleted or replaced) or could not be added yet (the directory does not exist).
 private final class DirectoryWatch {
     enum Outcome {
         case nothing
         case changed
-        /// The directory went away or was replaced; the watch must be set up again.
+        /// The directory went away or was replaced; the watch must be added again.
         case watchLost
     }
 
     let fd: Int32
+    private let directory: String
+    private let logger: Logger
+    /// The current watch descriptor, or `nil` while the directory is not watched.
+    private var descriptor: Int32?
 
+    /// Creates the inotify instance, or logs why it cannot and returns `nil`: the watcher then polls only.
     init?(directory: String, logger: Logger) {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else {
             logger.warning("inotify unavailable; polling only", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return nil
         }
-        let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)
-            | UInt32(IN_DELETE_SELF | IN_MOVE_SELF)
-        guard inotify_add_watch(fd, directory, mask) >= 0 else {
-            logger.debug("cannot watch directory yet; polling", metadata: ["directory": "\(directory)", "error": "\(String(cString: strerror(errno)))"])
-            close(fd)
-            return nil
-        }
         self.fd = fd
+        self.directory = directory
+        self.logger = logger
     }
 
     deinit {
         close(fd)
     }
 
+    /// Whether the directory is being watched now.
+    var isWatching: Bool { descriptor != nil }
+
+    /// Adds the watch on the directory; on failure the directory stays unwatched until the next try.
+    func watch() {
+        let changes = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)
+        let mask = changes | UInt32(IN_DELETE_SELF | IN_MOVE_SELF)
+        let descriptor = inotify_add_watch(fd, directory, mask)
+        guard descriptor >= 0 else {
+            let error = String(cString: strerror(errno))
+            logger.debug("cannot watch directory yet; polling", metadata: ["directory": "\(directory)", "error": "\(error)"])
+            self.descriptor = nil
+            return
+        }
+        self.descriptor = descriptor
+    }
+
+    /// Reads every pending event and sums them up.
     func readEvents() -> Outcome {
         var outcome = Outcome.nothing
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -261,15 +294,20 @@ private final class DirectoryWatch {
             guard count > 0 else { return outcome }
             var offset = 0
             while offset + MemoryLayout<inotify_event>.size <= count {
-                let (mask, length) = buffer.withUnsafeBytes { raw in
+                let (descriptor, mask, length) = buffer.withUnsafeBytes { raw in
                     let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
-                    return (event.mask, Int(event.len))
+                    return (event.wd, event.mask, Int(event.len))
                 }
                 if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 {
-                    outcome = .watchLost
+                    // Only the loss of the current watch matters; a replaced watch's IN_IGNORED comes late.
+                    if descriptor == self.descriptor {
+                        self.descriptor = nil
+                        outcome = .watchLost
+                    } else if case .nothing = outcome {
+                        outcome = .changed
+                    }
                 } else if case .nothing = outcome {
-                    outcome = .changed
-                } else if mask & UInt32(IN_Q_OVERFLOW) != 0, case .nothing = outcome {
+                    // Any other event, IN_Q_OVERFLOW included: something changed, read the file.
                     outcome = .changed
                 }
                 offset += MemoryLayout<inotify_event>.size + length

@@ -1,5 +1,3 @@
-package import Yams
-
 extension ConfigReader {
     /// Parses a configuration file and decodes it with `decode`, reporting every problem at once.
     ///
@@ -13,7 +11,7 @@ extension ConfigReader {
         _ bytes: [UInt8],
         file: String,
         kind: String,
-        _ decode: (Node, inout ConfigReader) -> Value?
+        _ decode: (ConfigNode, inout ConfigReader) -> Value?
     ) throws(ConfigFileErrors) -> Value {
         let root = try ConfigDocument.parse(bytes, file: file)
         var reader = ConfigReader(file: file)
@@ -28,7 +26,7 @@ extension ConfigReader {
     /// Reads the top-level `version`, which is required and must be 1.
     ///
     /// - Returns: Whether the file is version 1.
-    package mutating func readVersion1(in top: ConfigMapping, root: Node) -> Bool {
+    package mutating func readVersion1(in top: ConfigMapping, root: ConfigNode) -> Bool {
         guard let node = top["version"] else {
             reportMissing("version", at: root, what: "the file")
             return false

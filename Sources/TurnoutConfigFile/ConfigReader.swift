@@ -1,6 +1,4 @@
-package import Yams
-
-/// Reads typed values out of a YAML node tree and collects every problem it meets.
+/// Reads typed values out of a ``ConfigNode`` tree and collects every problem it meets.
 ///
 /// A reader never stops at the first problem: each accessor returns `nil` for a bad value and
 /// records a located ``ConfigFileError``, so one pass over a file reports all of its mistakes.
@@ -17,9 +15,8 @@ package struct ConfigReader {
     }
 
     /// Records a problem at a node's position.
-    package mutating func report(_ code: ConfigFileError.Code, _ message: String, at node: Node) {
-        let mark = node.mark
-        errors.append(ConfigFileError(code, file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+    package mutating func report(_ code: ConfigFileError.Code, _ message: String, at node: ConfigNode) {
+        errors.append(ConfigFileError(code, file: file, line: node.line ?? 1, column: node.column ?? 1, message: message))
     }
 
     /// Throws everything recorded so far, if anything was.
@@ -37,18 +34,17 @@ package struct ConfigReader {
     /// `percentge` can never silently fall back to a default.
     /// - Parameters:
     ///   - what: How a person would name this mapping in a sentence, e.g. `flag 'native-transport'`.
-    package mutating func mapping(_ node: Node, allowedKeys: [String], what: String) -> ConfigMapping? {
-        guard case .mapping(let mapping) = node else {
+    package mutating func mapping(_ node: ConfigNode, allowedKeys: [String], what: String) -> ConfigMapping? {
+        guard case .mapping(let mapping) = node.content else {
             report(.wrongType, "\(what) must be a mapping, found \(Self.describe(node))", at: node)
             return nil
         }
         var entries: [ConfigMapping.Entry] = []
         for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode else {
+            guard case .scalar(let key, _) = keyNode.content else {
                 report(.wrongType, "keys in \(what) must be strings, found \(Self.describe(keyNode))", at: keyNode)
                 continue
             }
-            let key = scalar.string
             guard allowedKeys.contains(key) else {
                 var message = "unknown key '\(key)' in \(what)"
                 if let suggestion = Self.closest(to: key, in: allowedKeys) {
@@ -65,46 +61,46 @@ package struct ConfigReader {
     }
 
     /// Reads a mapping whose keys are names chosen by the author (flag names, for instance).
-    package mutating func namedMapping(_ node: Node, what: String) -> ConfigMapping? {
-        guard case .mapping(let mapping) = node else {
+    package mutating func namedMapping(_ node: ConfigNode, what: String) -> ConfigMapping? {
+        guard case .mapping(let mapping) = node.content else {
             report(.wrongType, "\(what) must be a mapping, found \(Self.describe(node))", at: node)
             return nil
         }
         var entries: [ConfigMapping.Entry] = []
         for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode, !scalar.string.isEmpty else {
+            guard case .scalar(let name, _) = keyNode.content, !name.isEmpty else {
                 report(.wrongType, "names in \(what) must be non-empty strings, found \(Self.describe(keyNode))", at: keyNode)
                 continue
             }
-            entries.append(.init(key: scalar.string, keyNode: keyNode, value: value))
+            entries.append(.init(key: name, keyNode: keyNode, value: value))
         }
         return ConfigMapping(node: node, entries: entries)
     }
 
     /// Records a missing required key at `node`: the key that names the mapping, or the mapping itself.
-    package mutating func reportMissing(_ key: String, at node: Node, what: String) {
+    package mutating func reportMissing(_ key: String, at node: ConfigNode, what: String) {
         report(.missingKey, "\(what) is missing the required key '\(key)'", at: node)
     }
 
     // MARK: Scalars
 
     /// Reads a string; an absent value (`key:` with nothing after it) is refused.
-    package mutating func string(_ node: Node, key: String) -> String? {
-        guard case .scalar(let scalar) = node else {
+    package mutating func string(_ node: ConfigNode, key: String) -> String? {
+        guard case .scalar(let text, _) = node.content else {
             report(.wrongType, "'\(key)' must be a string, found \(Self.describe(node))", at: node)
             return nil
         }
-        if Self.isNull(scalar) {
+        if node.isNull {
             report(.wrongType, "'\(key)' must be a string, found nothing", at: node)
             return nil
         }
-        return scalar.string
+        return text
     }
 
     /// Reads `true` or `false`, and nothing else: YAML 1.1's `yes`, `on` and `1` are refused.
-    package mutating func bool(_ node: Node, key: String) -> Bool? {
-        if case .scalar(let scalar) = node, scalar.style == .plain {
-            switch scalar.string {
+    package mutating func bool(_ node: ConfigNode, key: String) -> Bool? {
+        if case .scalar(let text, isPlain: true) = node.content {
+            switch text {
             case "true": return true
             case "false": return false
             default: break
@@ -115,8 +111,8 @@ package struct ConfigReader {
     }
 
     /// Reads a whole number written in decimal digits.
-    package mutating func integer(_ node: Node, key: String) -> Int? {
-        if case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string) {
+    package mutating func integer(_ node: ConfigNode, key: String) -> Int? {
+        if case .scalar(let text, isPlain: true) = node.content, let value = Int(text) {
             return value
         }
         report(.wrongType, "'\(key)' must be a whole number, found \(Self.describe(node))", at: node)
@@ -125,38 +121,38 @@ package struct ConfigReader {
 
     /// Reads a plain scalar's text exactly as written, for values with their own syntax
     /// (percentages, durations) that must not pass through floating point.
-    package mutating func plainScalar(_ node: Node, key: String, expected: String) -> String? {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, !Self.isNull(scalar) else {
+    package mutating func plainScalar(_ node: ConfigNode, key: String, expected: String) -> String? {
+        guard case .scalar(let text, isPlain: true) = node.content, !node.isNull else {
             report(.wrongType, "'\(key)' must be \(expected), found \(Self.describe(node))", at: node)
             return nil
         }
-        return scalar.string
+        return text
     }
 
     /// Reads a duration written as `500ms`, `30s`, `2m` or `1h`.
-    package mutating func duration(_ node: Node, key: String) -> Duration? {
+    package mutating func duration(_ node: ConfigNode, key: String) -> Duration? {
         let expected = "a duration such as 500ms, 30s or 2m"
-        guard case .scalar(let scalar) = node, !Self.isNull(scalar) else {
+        guard case .scalar(let text, _) = node.content, !node.isNull else {
             report(.wrongType, "'\(key)' must be \(expected), found \(Self.describe(node))", at: node)
             return nil
         }
-        guard let duration = Self.parseDuration(scalar.string) else {
-            report(.invalidValue, "malformed duration '\(scalar.string)' for '\(key)'; write it as 500ms, 30s or 2m", at: node)
+        guard let duration = Self.parseDuration(text) else {
+            report(.invalidValue, "malformed duration '\(text)' for '\(key)'; write it as 500ms, 30s or 2m", at: node)
             return nil
         }
         return duration
     }
 
     /// Reads a list of strings; each bad element is reported on its own line.
-    package mutating func stringList(_ node: Node, key: String) -> [(value: String, node: Node)]? {
-        guard case .sequence(let sequence) = node else {
-            if case .scalar(let scalar) = node, Self.isNull(scalar) {
+    package mutating func stringList(_ node: ConfigNode, key: String) -> [(value: String, node: ConfigNode)]? {
+        guard case .sequence(let sequence) = node.content else {
+            if node.isNull {
                 return []
             }
             report(.wrongType, "'\(key)' must be a list, found \(Self.describe(node))", at: node)
             return nil
         }
-        var values: [(value: String, node: Node)] = []
+        var values: [(value: String, node: ConfigNode)] = []
         for element in sequence {
             if let value = string(element, key: "\(key)[]") {
                 values.append((value, element))
@@ -196,14 +192,14 @@ package struct ConfigReader {
     }
 
     /// How a node reads in an error message: `a list`, `a mapping`, `'yes'`.
-    package static func describe(_ node: Node) -> String {
-        switch node {
-        case .scalar(let scalar):
-            if isNull(scalar) {
+    package static func describe(_ node: ConfigNode) -> String {
+        switch node.content {
+        case .scalar(let text, _):
+            if node.isNull {
                 return "nothing"
             }
-            let text = scalar.string.count > 40 ? String(scalar.string.prefix(40)) + "…" : scalar.string
-            return "'\(text)'"
+            let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+            return "'\(shown)'"
         case .mapping:
             return "a mapping"
         case .sequence:
@@ -211,10 +207,6 @@ package struct ConfigReader {
         case .alias:
             return "an alias"
         }
-    }
-
-    private static func isNull(_ scalar: Node.Scalar) -> Bool {
-        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     /// The allowed key closest to a misspelt one, if it is close enough to be the likely intent.
@@ -245,22 +237,22 @@ package struct ConfigReader {
     }
 }
 
-/// The entries of a YAML mapping that passed key checking, in file order.
+/// The entries of a mapping that passed key checking, in file order.
 package struct ConfigMapping {
     /// One key and its value, with the key's node kept for error positions.
     package struct Entry {
         package var key: String
-        package var keyNode: Node
-        package var value: Node
+        package var keyNode: ConfigNode
+        package var value: ConfigNode
     }
 
     /// The mapping node itself, where errors about missing keys are reported.
-    package var node: Node
+    package var node: ConfigNode
     /// The entries in file order.
     package var entries: [Entry]
 
     /// The value for `key`, if present.
-    package subscript(key: String) -> Node? {
+    package subscript(key: String) -> ConfigNode? {
         entries.first { $0.key == key }?.value
     }
 }

@@ -1,5 +1,4 @@
 public import TurnoutConfigFile
-import Yams
 
 extension FlagFile {
     /// The keys a flag may carry, in the order the docs list them.
@@ -18,12 +17,12 @@ extension FlagFile {
         try ConfigReader.decodeDocument(bytes, file: file, kind: "flags", decode(root:reader:))
     }
 
-    private static func decode(root: Node, reader: inout ConfigReader) -> FlagFile? {
+    private static func decode(root: ConfigNode, reader: inout ConfigReader) -> FlagFile? {
         guard let top = reader.mapping(root, allowedKeys: ["version", "flags"], what: "the top level") else { return nil }
         let isVersion1 = reader.readVersion1(in: top, root: root)
         var flags: [FlagDefinition] = []
         if let node = top["flags"] {
-            if case .scalar = node, ConfigReader.describe(node) == "nothing" {
+            if node.isNull {
                 // `flags:` with nothing under it: no flags, everyone on compat.
             } else if let named = reader.namedMapping(node, what: "'flags'") {
                 for entry in named.entries {
@@ -39,7 +38,7 @@ extension FlagFile {
         return FlagFile(version: 1, flags: flags)
     }
 
-    private static func decodeFlag(name: String, keyNode: Node, node: Node, reader: inout ConfigReader) -> FlagDefinition? {
+    private static func decodeFlag(name: String, keyNode: ConfigNode, node: ConfigNode, reader: inout ConfigReader) -> FlagDefinition? {
         let what = "flag '\(name)'"
         guard let fields = reader.mapping(node, allowedKeys: flagKeys, what: what) else { return nil }
         let errorsBefore = reader.errors.count
@@ -101,13 +100,13 @@ extension FlagFile {
         return reader.errors.count == errorsBefore ? flag : nil
     }
 
-    private static func decodeUsers(_ node: Node, into flag: inout FlagDefinition, reader: inout ConfigReader) {
+    private static func decodeUsers(_ node: ConfigNode, into flag: inout FlagDefinition, reader: inout ConfigReader) {
         guard let users = reader.mapping(node, allowedKeys: ["native", "compat"], what: "'users' of flag '\(flag.name)'") else { return }
         var nativeLines: [String: Int] = [:]
         if let node = users["native"], let values = reader.stringList(node, key: "users.native") {
             flag.nativeUsers = values.map(\.value)
             for (value, node) in values where nativeLines[value] == nil {
-                nativeLines[value] = node.mark?.line ?? 0
+                nativeLines[value] = node.line ?? 0
             }
         }
         if let node = users["compat"], let values = reader.stringList(node, key: "users.compat") {
@@ -125,7 +124,7 @@ extension FlagFile {
         }
     }
 
-    private static func percentage(_ node: Node, reader: inout ConfigReader) -> Percentage? {
+    private static func percentage(_ node: ConfigNode, reader: inout ConfigReader) -> Percentage? {
         guard let text = reader.plainScalar(node, key: "percentage", expected: "a number from 0 to 100") else { return nil }
         switch Percentage.parse(text) {
         case .success(let value):

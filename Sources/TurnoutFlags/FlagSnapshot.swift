@@ -1,4 +1,3 @@
-public import Atomics
 public import Foundation
 
 /// An immutable, validated flag file, ready to answer decisions.
@@ -72,8 +71,6 @@ public final class FlagSnapshot: Sendable {
         return Decision(flag: compiled.name, endpoint: endpoint, stack: stack, rule: rule, bucket: bucket, percentage: compiled.percentage)
     }
 }
-
-extension FlagSnapshot: AtomicReference {}
 
 /// A flag with its lookups prepared.
 ///

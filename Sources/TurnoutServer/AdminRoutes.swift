@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TurnoutConfigFile
 import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport

@@ -1,4 +1,5 @@
 import Foundation
+import TurnoutConfigFile
 import TurnoutCore
 import TurnoutFlags
 

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import TurnoutConfigFile
 import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport

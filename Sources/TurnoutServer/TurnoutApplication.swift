@@ -16,7 +16,8 @@ import UnixSignals
 /// and admin ports, and their lifecycle.
 ///
 /// ``run(onRunning:)`` loads the files, binds both ports, and runs one service group:
-/// flag watcher → apps watcher → admin port → public port. SIGTERM and SIGINT (or
+/// flag watcher → apps watcher → SIGHUP reloads → stack migrator → admin port → public port.
+/// SIGHUP reloads flags.yaml and apps.yaml at once. SIGTERM and SIGINT (or
 /// ``triggerGracefulShutdown()``) stop accepting, close every WebSocket with 1001
 /// `Server shutting down`, wait up to the drain timeout, and return.
 package final class TurnoutApplication: Sendable {
@@ -36,6 +37,7 @@ package final class TurnoutApplication: Sendable {
     private let stacks: TransportStacks
     private let echo: @Sendable (any Connection) -> any WebSocketEventSink
     private let handlesSignals: Bool
+    private let reloadsOnSIGHUP: Bool
     private let logger: Logger
     private let serviceGroup = Mutex<ServiceGroup?>(nil)
     private let shutdownRequested = Mutex(false)
@@ -46,18 +48,22 @@ package final class TurnoutApplication: Sendable {
     ///   - stacks: The compat and native stacks.
     ///   - echo: Makes the responder of an `/echo-ws` connection.
     ///   - handlesSignals: Whether SIGTERM and SIGINT shut the server down (off in tests).
+    ///   - reloadsOnSIGHUP: Whether SIGHUP reloads flags.yaml and apps.yaml. The server traps
+    ///     SIGHUP only while it runs; off in tests except the one that sends it.
     ///   - logger: The root logger.
     package init(
         configuration: TurnoutConfiguration,
         stacks: TransportStacks,
         echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
         handlesSignals: Bool = true,
+        reloadsOnSIGHUP: Bool = true,
         logger: Logger
     ) {
         self.configuration = configuration
         self.stacks = stacks
         self.echo = echo
         self.handlesSignals = handlesSignals
+        self.reloadsOnSIGHUP = reloadsOnSIGHUP
         self.logger = logger
     }
 
@@ -175,9 +181,20 @@ package final class TurnoutApplication: Sendable {
                 .get()
             let adminPort = adminChannel.localAddress?.port ?? configuration.adminPort
 
-            let services: [any Service] = [
+            var services: [any Service] = [
                 FileWatchService { await flags.watch() },
                 FileWatchService { await apps.watch() },
+            ]
+            if reloadsOnSIGHUP {
+                // Trapped here, before `onRunning`, so a SIGHUP sent once the server runs is never lost.
+                let signals = await UnixSignalsSequence(trapping: .sighup)
+                let files: [ReloadOnSIGHUPService.File] = [
+                    .init(path: flags.path, requestReload: flags.requestReload),
+                    .init(path: apps.path, requestReload: apps.requestReload),
+                ]
+                services.append(ReloadOnSIGHUPService(signals: signals, files: files, logger: logger))
+            }
+            services += [
                 StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
                 ListeningServer(name: "admin", channel: adminChannel, quiescing: adminQuiescing, drainTimeout: .seconds(1), logger: logger),
                 ListeningServer(

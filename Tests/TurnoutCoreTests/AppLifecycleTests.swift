@@ -1,4 +1,5 @@
 import Testing
+import TurnoutConfigFile
 import TurnoutCore
 import TurnoutTestSupport
 

@@ -125,7 +125,7 @@ struct AppRegistryTests {
 
         // Invalid: rejected with a located error, the last good registry stays.
         try write("version: 1\napps:\n  - packageName: a.b\n    publicUrl: http://x\n    apiKeySha256: nope\n")
-        let rejected = try #require(store.reloadNow())
+        let rejected = store.reloadNow()
         #expect(rejected.resultLabel == "invalid")
         #expect(rejected.error?.hasPrefix("\(path):5:19: ") == true)
         #expect(store.current.app("a.b") != nil)
@@ -138,8 +138,7 @@ struct AppRegistryTests {
                 configuration: .init(
                     debounce: .milliseconds(10),
                     maximumDelay: .milliseconds(50),
-                    pollInterval: .milliseconds(100),
-                    reloadOnSIGHUP: false
+                    pollInterval: .milliseconds(100)
                 ),
                 onReady: { ready.continuation.finish() }
             )
@@ -159,7 +158,7 @@ struct AppRegistryTests {
 
         // Missing: unavailable, the last good registry stays.
         try FileManager.default.removeItem(atPath: path)
-        #expect(store.reloadNow()?.resultLabel == "unavailable")
+        #expect(store.reloadNow().resultLabel == "unavailable")
         #expect(store.current.app("c.d") != nil)
     }
 

@@ -5,7 +5,8 @@ import TurnoutConfigFile
 @testable import TurnoutFlags
 
 /// Reload tests run against real files in a temporary directory and wait on the store's own
-/// reload events; none of them sleeps.
+/// reload events; none of them sleeps. The watcher polls only once an hour here, so every change
+/// below is seen through inotify (ConfigFileWatcherTests covers the poll on its own).
 @Suite("FlagStore reload", .timeLimit(.minutes(1)))
 struct FlagStoreReloadTests {
     static func flags(_ percentage: String, extra: String = "") -> String {
@@ -18,6 +19,7 @@ struct FlagStoreReloadTests {
             try fixture.write(Self.flags("25"))
             let event = try await fixture.next { $0.ok && fixture.store.snapshot.file.flags.first?.percentage.hundredths == 2500 }
             #expect(event.resultLabel == "applied")
+            #expect(event.trigger == .event)
         }
     }
 
@@ -27,7 +29,8 @@ struct FlagStoreReloadTests {
             let temporary = fixture.directory.appendingPathComponent(".flags.yaml.swp")
             try Data(Self.flags("12.5").utf8).write(to: temporary)
             #expect(rename(temporary.path, fixture.path) == 0)
-            _ = try await fixture.next { _ in fixture.percentage == 1250 }
+            let event = try await fixture.next { _ in fixture.percentage == 1250 }
+            #expect(event.trigger == .event)
         }
     }
 
@@ -50,7 +53,8 @@ struct FlagStoreReloadTests {
             #expect(fixture.percentage == 100)
             try publish(Self.flags("50"), as: "..2026_11_28_02")
             try fileManager.removeItem(at: directory.appendingPathComponent("..2026_11_28_01"))
-            _ = try await fixture.next { _ in fixture.percentage == 5000 }
+            let event = try await fixture.next { _ in fixture.percentage == 5000 }
+            #expect(event.trigger == .event)
         }
     }
 
@@ -98,10 +102,10 @@ struct FlagStoreReloadTests {
         }
     }
 
-    @Test("SIGHUP reloads at once, even when nothing changed")
-    func sighup() async throws {
-        try await withWatchedStore(initial: Self.flags("5"), reloadOnSIGHUP: true) { fixture in
-            kill(getpid(), SIGHUP)
+    @Test("a requested reload is applied at once, even when nothing changed")
+    func requestedReload() async throws {
+        try await withWatchedStore(initial: Self.flags("5")) { fixture in
+            fixture.store.requestReload()
             let event = try await fixture.next { $0.trigger == .request }
             #expect(event.resultLabel == "unchanged")
         }
@@ -131,7 +135,7 @@ struct FlagStoreReloadTests {
         let store: FlagStore
         let directory: URL
         var path: String { store.path }
-        let events: AsyncStream<FlagReloadEvent>
+        let events: AsyncStream<ReloadEvent>
 
         var percentage: Int? { store.snapshot.file.flags.first?.percentage.hundredths }
 
@@ -140,7 +144,7 @@ struct FlagStoreReloadTests {
         }
 
         /// Waits for the first reload event that satisfies `predicate`.
-        func next(_ predicate: (FlagReloadEvent) -> Bool) async throws -> FlagReloadEvent {
+        func next(_ predicate: (ReloadEvent) -> Bool) async throws -> ReloadEvent {
             for await event in events where predicate(event) {
                 return event
             }
@@ -151,7 +155,6 @@ struct FlagStoreReloadTests {
     func withWatchedStore(
         directory: URL? = nil,
         initial: String?,
-        reloadOnSIGHUP: Bool = false,
         _ body: (Fixture) async throws -> Void
     ) async throws {
         let directory = try directory ?? Self.temporaryDirectory()
@@ -162,7 +165,7 @@ struct FlagStoreReloadTests {
         }
         let store = try FlagStore.load(path: path, logger: Logger(label: "test"))
         let fixture = Fixture(store: store, directory: directory, events: store.reloadEvents())
-        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20), reloadOnSIGHUP: reloadOnSIGHUP)
+        let configuration = ConfigFileWatcher.Configuration(debounce: .milliseconds(20), pollInterval: .seconds(3600))
         try await withThrowingTaskGroup(of: Void.self) { group in
             await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
                 group.addTask { await store.watch(configuration: configuration) { ready.resume() } }

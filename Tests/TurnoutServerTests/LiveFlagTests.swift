@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TurnoutConfigFile
 import TurnoutFlags
 import TurnoutServer
 import TurnoutTestSupport
@@ -9,7 +10,7 @@ import TurnoutTestSupport
 @Suite("Live flag edits, end to end", .timeLimit(.minutes(1)))
 struct LiveFlagTests {
     /// Waits for the server to apply the next version of flags.yaml.
-    func awaitApplied(_ events: AsyncStream<FlagReloadEvent>) async {
+    func awaitApplied(_ events: AsyncStream<ReloadEvent>) async {
         for await event in events {
             if case .applied = event.result { return }
         }
@@ -59,6 +60,24 @@ struct LiveFlagTests {
             #expect(flags.body.contains("flags.yaml:4:5: unknown key 'percentge'; did you mean 'percentage'?"))
             let route = try await server.admin("/admin/route?userId=someone@example.com")
             #expect(route.body.contains(#""stack":"compat""#))
+        }
+    }
+
+    @Test("SIGHUP reloads flags.yaml at once, even when nothing changed; /admin/flags shows the request")
+    func sighup() async throws {
+        try await withTestServer(flags: TestServer.flags(allOn: .compat), reloadsOnSIGHUP: true) { server in
+            let reloads = server.running.flags.reloadEvents()
+            // The server traps SIGHUP before it reports running, so this cannot end the test process.
+            kill(getpid(), SIGHUP)
+            var requested: ReloadEvent?
+            for await event in reloads where event.trigger == .request {
+                requested = event
+                break
+            }
+            #expect(requested?.resultLabel == "unchanged")
+            let flags = try await server.admin("/admin/flags")
+            #expect(flags.body.contains(#""trigger":"request""#))
+            #expect(flags.body.contains(#""ok":true"#))
         }
     }
 

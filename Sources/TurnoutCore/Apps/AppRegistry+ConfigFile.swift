@@ -1,6 +1,4 @@
 package import TurnoutConfigFile
-// The node tree comes from TurnoutConfigFile's ConfigDocument; matching a list needs Yams' Node cases.
-import Yams
 
 extension AppRegistry {
     /// The keys an app entry may carry, in the order the docs list them.
@@ -24,13 +22,13 @@ extension AppRegistry {
         try ConfigReader.decodeDocument(bytes, file: file, kind: "apps", Self.decode(root:reader:))
     }
 
-    private static func decode(root: Node, reader: inout ConfigReader) -> AppRegistry? {
+    private static func decode(root: ConfigNode, reader: inout ConfigReader) -> AppRegistry? {
         guard let top = reader.mapping(root, allowedKeys: ["version", "apps"], what: "the top level") else { return nil }
         let isVersion1 = reader.readVersion1(in: top, root: root)
         var apps: [App] = []
         var seen: [String: Int] = [:]
         if let node = top["apps"] {
-            switch node {
+            switch node.content {
             case .sequence(let sequence):
                 for entry in sequence {
                     guard let app = Self.decodeApp(entry, reader: &reader) else { continue }
@@ -38,10 +36,10 @@ extension AppRegistry {
                         reader.report(.invalidValue, "duplicate packageName '\(app.packageName)' (first at line \(firstLine))", at: entry)
                         continue
                     }
-                    seen[app.packageName] = entry.mark?.line ?? 0
+                    seen[app.packageName] = entry.line ?? 0
                     apps.append(app)
                 }
-            case .scalar where ConfigReader.describe(node) == "nothing":
+            case .scalar where node.isNull:
                 break  // `apps:` with nothing under it: no app may connect.
             default:
                 reader.report(.wrongType, "'apps' must be a list, found \(ConfigReader.describe(node))", at: node)
@@ -53,7 +51,7 @@ extension AppRegistry {
         return AppRegistry(apps)
     }
 
-    private static func decodeApp(_ node: Node, reader: inout ConfigReader) -> App? {
+    private static func decodeApp(_ node: ConfigNode, reader: inout ConfigReader) -> App? {
         guard let fields = reader.mapping(node, allowedKeys: appKeys, what: "an app") else { return nil }
         let errorsBefore = reader.errors.count
         var packageName: String?

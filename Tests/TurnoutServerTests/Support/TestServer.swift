@@ -95,10 +95,12 @@ enum TestServerError: Error {
 /// - Parameters:
 ///   - flags: The initial flags.yaml.
 ///   - core: The core's timings; heartbeat off by default so transcripts hold no pings.
+///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
 func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
     drainTimeout: Duration = .seconds(5),
+    reloadsOnSIGHUP: Bool = false,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -146,6 +148,7 @@ func withTestServer(
         stacks: .production,
         echo: EchoResponder.open,
         handlesSignals: false,
+        reloadsOnSIGHUP: reloadsOnSIGHUP,
         logger: logger
     )
     let authority = try await TokenAuthority(secret: TestServer.secret)
