@@ -62,7 +62,7 @@ struct NativeFramingTests {
         #expect(parser.heldCapacity == 0)
     }
 
-    @Test("header bits come through for the validator to judge")
+    @Test("header bits come through for the protocol machine to judge")
     func bits() throws {
         var parser = NativeFrameParser(maxFrameSize: 100)
         parser.append(

@@ -91,7 +91,8 @@ package final class ConnectionHandle: Sendable {
         self.metrics.handled(nanoseconds: Self.nanoseconds(since: start))
     }
 
-    /// A text frame arrived, as a `String` (websocket-kit's `onText`).
+    /// A text message given as a `String`, for callers that hold one (the core's tests); both
+    /// stacks hand over a `ByteBuffer` instead.
     package func textReceived(_ text: String) {
         self.textReceived(ByteBuffer(string: text))
     }

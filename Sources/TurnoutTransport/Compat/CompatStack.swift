@@ -6,10 +6,12 @@ import WebSocketKit
 /// The established stack: vapor/websocket-kit's `WebSocket`, driven by its synchronous callbacks.
 ///
 /// ``install(on:identity:configuration:open:)`` adds NIO's frame decoder (limited to
-/// `maxMessageSize` per frame) and encoder, a ``CompatValidatingHandler``, then attaches websocket-kit with `WebSocket.server(on:config:)`.
+/// `maxMessageSize` per frame) and encoder, a ``CompatValidatingHandler``, then attaches
+/// websocket-kit with `WebSocket.server(on:config:)`.
 /// Messages arrive through `onText`/`onBinary`/`onPong` (never the async variants, which spawn a
 /// `Task` per message and lose order) and are sent with `WebSocket.send`. The validating handler
-/// adds the RFC checks, close handshake and shutdown behaviour websocket-kit lacks, and
+/// feeds every frame to the ``WebSocketProtocolStateMachine`` the native stack runs too (the RFC
+/// checks, reassembly, close handshake and shutdown behaviour websocket-kit lacks), and
 /// ``WebSocketStackConnection`` the backpressure, so that clients cannot tell this stack from
 /// ``NativeStack``.
 package struct CompatStack: WebSocketStack {
@@ -43,7 +45,7 @@ package struct CompatStack: WebSocketStack {
         )
 
         var kitConfiguration = WebSocket.Configuration()
-        // A safety net only: the validating handler closes with 1009 before the aggregator would.
+        // A safety net only: the protocol machine closes with 1009 before the aggregator would.
         kitConfiguration.maxAccumulatedFrameSize = configuration.maxMessageSize
         let boundHandler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         WebSocket.server(on: channel, config: kitConfiguration) { webSocket in

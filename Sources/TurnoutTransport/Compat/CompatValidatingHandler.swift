@@ -3,33 +3,29 @@ import NIOWebSocket
 import TurnoutCore
 import WebSocketKit
 
-/// The thin handler in front of websocket-kit's handlers on the compat stack.
+/// The thin handler in front of websocket-kit's handlers on the compat stack: it feeds NIO's
+/// frames to the shared ``WebSocketProtocolStateMachine`` and performs its actions, so that the
+/// compat stack keeps the same rules as the native one.
 ///
-/// It exists because websocket-kit 2.16 lacks RFC 6455 checks and differs from the native stack
-/// on the wire; without it a client could tell the stacks apart. What it fixes:
-/// 1. websocket-kit does not validate UTF-8 (1007), does not reject unmasked client frames,
-///    reserved opcodes or RSV bits (1002), nor 1-byte close payloads, and echoes invalid close codes.
-///    → every frame goes through the shared ``WebSocketFrameValidator`` first, like native.
-/// 2. websocket-kit's `close(code:)` cannot send a reason (`Slow consumer`, `Server shutting
-///    down`, the core's reasons), echoes 1000 for a close without code, and waits forever for
-///    the peer's close frame. → close frames never reach websocket-kit: this handler runs the close
-///    handshake as native does (echo the code, close TCP after the echo; our close with its reason,
-///    then wait for the peer's close at most `closeHandshakeTimeout`).
-/// 3. websocket-kit decodes each text fragment to a `String` on its own, so a code point split
-///    across fragments becomes U+FFFD. → fragmented text is reassembled here and handed on as one
-///    frame (binary fragments still go to websocket-kit's `NIOWebSocketFrameAggregator`).
-/// 4. On a decoder or aggregator error websocket-kit sends a close without reason (1011 for
-///    other errors) and keeps going. → errors stop here and map to the same close as native.
-/// 5. websocket-kit keeps answering pings and sending messages after a close frame was sent.
-///    → once closing, inbound frames other than close are discarded and outbound frames dropped.
-///    (Its aggregator's own errors, such as a continuation without a message, would become a
-///    1011; the validator rejects those frames first, with 1002, as native does.)
-/// 6. websocket-kit has no backpressure. → ``WebSocketStackConnection`` applies the native policy,
-///    fed by this handler's `channelWritabilityChanged`; shutdown (`ChannelShouldQuiesceEvent`)
+/// websocket-kit 2.16 stays the I/O and API layer: it turns the messages this handler forwards into
+/// `onText`/`onBinary`/`onPong` calls, answers pings, and sends every message
+/// (``WebSocket/send(_:opcode:fin:promise:)``). What it lacks or does differently, and what the
+/// machine therefore decides instead:
+/// 1. It does not validate UTF-8 (1007), does not reject unmasked client frames, reserved opcodes
+///    or RSV bits (1002), nor 1-byte close payloads, and echoes invalid close codes.
+/// 2. Its `close(code:)` cannot send a reason (`Slow consumer`, `Server shutting down`, the core's
+///    reasons), echoes 1000 for a close without code, and waits forever for the peer's close
+///    frame. → close frames never reach websocket-kit; the machine runs the handshake.
+/// 3. It decodes each text fragment to a `String` on its own, so a code point split across
+///    fragments becomes U+FFFD. → the machine reassembles every message, and websocket-kit
+///    only sees whole, final, unmasked frames.
+/// 4. On a decoder or aggregator error it sends a close without reason (1011 for other errors)
+///    and keeps going. → errors stop here and go to the machine.
+/// 5. It keeps answering pings and sending messages after a close frame was sent. → once the
+///    machine is not open, its writes fail here.
+/// 6. It has no backpressure. → ``WebSocketStackConnection`` applies the native policy, fed by
+///    this handler's `channelWritabilityChanged`; shutdown (`ChannelShouldQuiesceEvent`)
 ///    closes with 1001 `Server shutting down`.
-///
-/// websocket-kit still turns frames into messages (its aggregator and `String` decoding), answers
-/// pings, reports pongs, and sends every message (``WebSocket/send(_:opcode:fin:promise:)``).
 ///
 /// `WebSocket.server(on:)` adds websocket-kit's handlers on a later loop tick; frames that arrive
 /// before that, and messages sent before that, are held here and passed on in order.
@@ -41,21 +37,8 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private enum State: Equatable {
-        case open
-        /// We sent a close frame; waiting for the peer's.
-        case closing
-        case closed
-    }
-
-    private var state = State.open
-    private var validator: WebSocketFrameValidator
+    private var machine: WebSocketProtocolStateMachine
     private let closeHandshakeTimeout: TimeAmount
-    /// The fragments so far of a fragmented text message.
-    private var textMessage: ByteBuffer?
-    /// The first close frame sent or received, reported when the socket is gone.
-    private var firstClose: WebSocketClose?
-    private var reported = false
     /// websocket-kit's socket, once its handlers are in the pipeline.
     private var webSocket: WebSocket?
     private var heldInbound = CircularBuffer<WebSocketFrame>()
@@ -69,7 +52,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {
-        self.validator = WebSocketFrameValidator(maxMessageSize: configuration.maxMessageSize)
+        self.machine = WebSocketProtocolStateMachine(maxMessageSize: configuration.maxMessageSize)
         self.closeHandshakeTimeout = TimeAmount(configuration.closeHandshakeTimeout)
     }
 
@@ -97,60 +80,41 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = Self.unwrapInboundIn(data)
-        switch self.state {
-        case .closed:
-            return
-        case .closing:
-            guard frame.opcode == .connectionClose else { return }
-            self.state = .closed
-            self.closeTimer?.cancel()
-            context.close(promise: nil)
-            return
-        case .open:
+        switch self.machine.frameReceived(InboundFrame(Self.unwrapInboundIn(data))) {
+        case .none:
             break
-        }
-        switch self.validator.validate(frame) {
-        case .violation(let close):
-            self.sendClose(close, context: context)
-        case .ping(let payload):
+        case .deliverText(let text):
+            self.forward(WebSocketFrame(fin: true, opcode: .text, data: text), context: context)
+        case .deliverBinary(let binary):
+            self.forward(WebSocketFrame(fin: true, opcode: .binary, data: binary), context: context)
+        case .sendPong(let payload):
+            // websocket-kit answers the ping.
             self.forward(WebSocketFrame(fin: true, opcode: .ping, data: payload), context: context)
-        case .pong(let payload):
+        case .reportPong(let payload):
+            // websocket-kit's `onPong` tells the sink.
             self.forward(WebSocketFrame(fin: true, opcode: .pong, data: payload), context: context)
-        case .close(let close):
-            self.firstClose = close
-            self.state = .closed
-            self.data?.connection.markClosed()
-            context.writeAndFlush(Self.wrapOutboundOut(WebSocketClose(code: close.code).frame(allocator: context.channel.allocator)))
+        case .echoCloseThenCloseChannel(let close):
+            context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)))
                 .assumeIsolated()
                 .whenComplete { _ in context.close(promise: nil) }
-        case .data(var payload, let isText, let isFirst, let fin):
-            guard isText else {
-                self.forward(WebSocketFrame(fin: fin, opcode: isFirst ? .binary : .continuation, data: payload), context: context)
-                return
-            }
-            if isFirst, fin {
-                self.forward(WebSocketFrame(fin: true, opcode: .text, data: payload), context: context)
-            } else if isFirst {
-                self.textMessage = payload
-            } else if var message = self.textMessage {
-                self.textMessage = nil
-                message.writeBuffer(&payload)
-                if fin {
-                    self.forward(WebSocketFrame(fin: true, opcode: .text, data: message), context: context)
-                } else {
-                    self.textMessage = message
-                }
-            }
+        case .sendClose(let close):
+            self.sendClose(close, context: context)
+        case .closeChannel:
+            self.closeTimer?.cancel()
+            context.close(promise: nil)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Not forwarded: websocket-kit would answer with a close of its own.
         if let error = error as? NIOWebSocketError {
-            guard self.state == .open else { return }
-            self.sendClose(.forDecoderError(error), context: context)
-            context.close(mode: .output, promise: nil)
+            switch self.machine.decoderFailed(error) {
+            case .none:
+                break
+            case .sendCloseAndShutdownOutput(let close):
+                self.sendClose(close, context: context)
+                context.close(mode: .output, promise: nil)
+            }
         } else if error is ByteToMessageDecoderError {
             // Bytes after a decoder error: the close handshake is already under way.
         } else {
@@ -159,16 +123,14 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.state = .closed
         self.closeTimer?.cancel()
         self.closeTimer = nil
         self.heldInbound.removeAll()
         self.heldOutbound.removeAll()
-        if !self.reported, let data = self.data {
-            self.reported = true
+        if case .reportClose(let close) = self.machine.socketClosed(), let data = self.data {
             data.connection.detach()
             self.data = nil
-            data.sink?.connectionClosed(self.firstClose)
+            data.sink?.connectionClosed(close)
         }
         context.fireChannelInactive()
     }
@@ -176,7 +138,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     // MARK: - Outbound (websocket-kit's writes)
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard self.state == .open else {
+        guard self.machine.isOpen else {
             promise?.fail(ChannelError.outputClosed)
             return
         }
@@ -186,7 +148,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     // MARK: - WebSocketOutboundWriter
 
     func writeMessage(_ data: ByteBuffer, opcode: WebSocketOpcode, flush: Bool) {
-        guard self.state == .open else { return }
+        guard self.machine.isOpen else { return }
         self.send(data, opcode: opcode)
     }
 
@@ -195,7 +157,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?) {
-        guard self.state == .open, let context else {
+        guard let context, case .sendClose(let close) = self.machine.closeRequested(close) else {
             // A close is already under way: there is no frame of ours left to wait for.
             promise?.succeed()
             return
@@ -204,7 +166,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     func sendPing() {
-        guard self.state == .open else { return }
+        guard case .sendPing = self.machine.pingRequested() else { return }
         self.send(ByteBuffer(), opcode: .ping)
     }
 
@@ -232,10 +194,6 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
 
     /// Sends our close frame and starts the close-handshake timeout.
     private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
-        self.firstClose = self.firstClose ?? close
-        self.state = .closing
-        self.textMessage = nil
-        self.data?.connection.markClosed()
         context.writeAndFlush(Self.wrapOutboundOut(close.frame(allocator: context.channel.allocator)), promise: promise)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
             self.closeHandshakeTimedOut()
@@ -244,9 +202,12 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
 
     private func closeHandshakeTimedOut() {
         self.closeTimer = nil
-        guard self.state == .closing else { return }
-        self.state = .closed
-        self.context?.close(promise: nil)
+        switch self.machine.closeHandshakeTimedOut() {
+        case .none:
+            break
+        case .closeChannel:
+            self.context?.close(promise: nil)
+        }
     }
 }
 

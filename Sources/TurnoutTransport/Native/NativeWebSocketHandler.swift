@@ -2,8 +2,8 @@ import NIOCore
 import NIOWebSocket
 import TurnoutCore
 
-/// The native stack's channel handler: frames the socket's bytes, performs the actions of
-/// ``NativeWebSocketStateMachine`` and delivers messages to the connection's sink.
+/// The native stack's channel handler: frames the socket's bytes, feeds the frames to the shared
+/// ``WebSocketProtocolStateMachine``, performs its actions and delivers messages to the sink.
 ///
 /// It sits right after the HTTP upgrade with nothing between it and the socket: inbound it
 /// splits bytes into frames with ``NativeFrameParser`` and turns them into the handler set's
@@ -24,7 +24,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var machine: NativeWebSocketStateMachine
+    private var machine: WebSocketProtocolStateMachine
     private var parser: NativeFrameParser
     /// Set once the parser failed: the bytes after a bad header mean nothing.
     private var parserFailed = false
@@ -42,7 +42,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     /// Creates the handler of one connection.
     init(configuration: WebSocketStackConfiguration) {
-        self.machine = NativeWebSocketStateMachine(maxMessageSize: configuration.maxMessageSize)
+        self.machine = WebSocketProtocolStateMachine(maxMessageSize: configuration.maxMessageSize)
         self.parser = NativeFrameParser(maxFrameSize: configuration.maxMessageSize)
         self.closeHandshakeTimeout = TimeAmount(configuration.closeHandshakeTimeout)
     }
@@ -89,7 +89,6 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         case .reportPong:
             self.data?.sink?.pongReceived()
         case .echoCloseThenCloseChannel(let close):
-            self.data?.connection.markClosed()
             self.flushIfNeeded(context: context)
             context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)))
                 .assumeIsolated()
@@ -113,8 +112,8 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// A frame header no decoder may accept: close as the compat stack does after NIO's
-    /// decoder raised the same error, and stop reading.
+    /// A frame header no framing layer may accept: close as the compat stack does when its
+    /// decoder raises the same error, and stop reading.
     private func decoderFailed(_ error: NIOWebSocketError, context: ChannelHandlerContext) {
         switch self.machine.decoderFailed(error) {
         case .none:
@@ -128,7 +127,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.closeTimer?.cancel()
         self.closeTimer = nil
-        if let close = self.machine.socketClosed(), let data = self.data {
+        if case .reportClose(let close) = self.machine.socketClosed(), let data = self.data {
             data.connection.detach()
             self.data = nil
             data.sink?.connectionClosed(close)
@@ -162,7 +161,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     }
 
     func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?) {
-        guard let context, let close = self.machine.closeRequested(close) else {
+        guard let context, case .sendClose(let close) = self.machine.closeRequested(close) else {
             // A close is already under way: there is no frame of ours left to wait for.
             promise?.succeed()
             return
@@ -171,7 +170,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     }
 
     func sendPing() {
-        guard let context, self.machine.pingRequested() else { return }
+        guard let context, case .sendPing = self.machine.pingRequested() else { return }
         self.writeFrame(.ping, context.channel.allocator.buffer(capacity: 0), context: context)
     }
 
@@ -216,7 +215,6 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     /// Sends our close frame and starts the close-handshake timeout.
     private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
-        self.data?.connection.markClosed()
         self.needsFlush = false
         context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)), promise: promise)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
@@ -231,8 +229,12 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     private func closeHandshakeTimedOut() {
         self.closeTimer = nil
-        guard self.machine.closeHandshakeTimedOut() else { return }
-        self.context?.close(promise: nil)
+        switch self.machine.closeHandshakeTimedOut() {
+        case .none:
+            break
+        case .closeChannel:
+            self.context?.close(promise: nil)
+        }
     }
 }
 

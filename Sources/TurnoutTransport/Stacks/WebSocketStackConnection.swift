@@ -60,7 +60,9 @@ final class WebSocketStackConnection: Connection {
     }
 
     private struct Outbound: Sendable {
-        /// A close was requested or the socket is going away: every later send is dropped.
+        /// This connection was asked to close (by the core, or as a slow consumer) or its socket is
+        /// gone: every later send is dropped. Whether the protocol is still open is the handler's
+        /// ``WebSocketProtocolStateMachine``'s alone; sends it no longer takes are dropped there.
         var closed = false
         var writable: Bool
         /// Empty nearly always; small so that 10,000 idle connections do not each hold 16 slots.
@@ -206,20 +208,15 @@ final class WebSocketStackConnection: Connection {
         if drain { self.drain() }
     }
 
-    /// The handler is closing the socket on its own (peer close, protocol error, shutdown):
-    /// later sends are dropped and nothing queued is written.
-    func markClosed() {
+    /// The channel is gone: later sends are dropped, nothing queued is written (a close waited on
+    /// is answered), and the writer is released so handler and connection can be freed.
+    func detach() {
         let dropped = self.outbound.withLock { state in
             state.closed = true
             state.queuedTextBytes = 0
             return state.takePending()
         }
         Self.abandon(dropped)
-    }
-
-    /// The channel is gone: drop the writer so handler and connection can be freed.
-    func detach() {
-        self.markClosed()
         self.writer.value = nil
     }
 

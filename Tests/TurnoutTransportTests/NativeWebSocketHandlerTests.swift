@@ -7,12 +7,9 @@ import TurnoutTestSupport
 
 @testable import TurnoutTransport
 
-/// The native state machine alone, then the native handler on an `EmbeddedChannel`.
-struct NativeStateMachineTests {
-    static func masked(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) -> InboundFrame {
-        InboundFrame(FrameValidatorTests.masked(opcode, bytes, fin: fin))
-    }
-
+/// The native handler on an `EmbeddedChannel`: framing, batching of flushes, the close handshake.
+/// (The protocol rules are ``WebSocketProtocolStateMachineTests``'.)
+struct NativeWebSocketHandlerTests {
     /// A client frame's bytes, as the native handler reads them from the socket.
     static func wire(_ opcode: UInt8, _ bytes: [UInt8]) -> ByteBuffer {
         ByteBuffer(bytes: RawWebSocketClient.encode(opcode: opcode, bytes))
@@ -28,84 +25,6 @@ struct NativeStateMachineTests {
         #expect(length & 0x80 == 0, "server frames are unmasked")
         #expect(Int(length) == bytes.readableBytes, "one frame per buffer")
         return (first & 0x0F, Array(buffer: bytes))
-    }
-
-    @Test
-    func reassemblesAndDelivers() {
-        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        guard case .none = machine.frameReceived(Self.masked(.binary, [1], fin: false)) else {
-            Issue.record("buffered")
-            return
-        }
-        guard case .deliverBinary(let message) = machine.frameReceived(Self.masked(.continuation, [2, 3])) else {
-            Issue.record("delivered")
-            return
-        }
-        #expect(Array(buffer: message) == [1, 2, 3])
-    }
-
-    @Test
-    func closeHandshakeFromOurSide() {
-        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        let first = machine.closeRequested(.slowConsumer)
-        let second = machine.closeRequested(.serverShuttingDown)
-        let ping = machine.pingRequested()
-        #expect(first == .slowConsumer && second == nil && !ping)
-        guard case .none = machine.frameReceived(Self.masked(.text, Array("late".utf8))) else {
-            Issue.record("ignored while closing")
-            return
-        }
-        guard case .closeChannel = machine.frameReceived(Self.masked(.connectionClose, [0x03, 0xE8])) else {
-            Issue.record("peer answered")
-            return
-        }
-        let timedOut = machine.closeHandshakeTimedOut()
-        let report = machine.socketClosed()
-        let again = machine.socketClosed()
-        #expect(!timedOut && report == .some(.slowConsumer) && again == nil)
-    }
-
-    @Test
-    func timeoutWhenThePeerNeverAnswers() {
-        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        guard case .sendClose(let close) = machine.frameReceived(Self.masked(.init(encodedWebSocketOpcode: 3)!, [])) else {
-            Issue.record("reserved opcode")
-            return
-        }
-        #expect(close.code == 1002)
-        let timedOut = machine.closeHandshakeTimedOut()
-        #expect(timedOut && machine.state == .closed)
-    }
-
-    @Test
-    func peerCloseIsEchoedAndReported() {
-        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        guard case .echoCloseThenCloseChannel(let echo) = machine.frameReceived(Self.masked(.connectionClose, [0x0B, 0xB8] + Array("bye".utf8)))
-        else {
-            Issue.record("echo")
-            return
-        }
-        #expect(echo == WebSocketClose(code: 3000))
-        let report = machine.socketClosed()
-        #expect(report == .some(WebSocketClose(code: 3000, reason: "bye")))
-    }
-
-    @Test
-    func pingsAndPongsAreCounted() {
-        var machine = NativeWebSocketStateMachine(maxMessageSize: 100)
-        let ping = machine.pingRequested()
-        #expect(ping)
-        guard case .reportPong = machine.frameReceived(Self.masked(.pong, [])) else {
-            Issue.record("pong")
-            return
-        }
-        guard case .sendPong(let payload) = machine.frameReceived(Self.masked(.ping, [9])) else {
-            Issue.record("ping")
-            return
-        }
-        #expect(Array(buffer: payload) == [9])
-        #expect(machine.pingsSent == 1)
-        #expect(machine.pongsReceived == 1)
     }
 
     @Test

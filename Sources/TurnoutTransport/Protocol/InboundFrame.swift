@@ -1,7 +1,8 @@
 import NIOCore
 import NIOWebSocket
 
-/// One frame from the peer, as the validator checks it: what both stacks' decoders produce.
+/// One frame from the peer, as ``WebSocketProtocolStateMachine`` takes it: what both stacks'
+/// framing layers produce.
 ///
 /// The compat stack makes it from NIO's `WebSocketFrame`; the native stack straight from the
 /// header bytes (``NativeFrameParser``), without the frame object NIO allocates per frame.
