@@ -87,12 +87,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The diagnostic endpoints /echo-ws and /fanout-ws (`turnout serve --echo`): conformance
+        // runs and peer benchmarks. The server installs them only under --echo.
+        .target(
+            name: "TurnoutEcho",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutTransport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Configuration, assembly, lifecycle, the admin port and metrics.
         .target(
             name: "TurnoutServer",
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutEcho"),
                 .byName(name: "TurnoutFlags"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -199,6 +211,7 @@ let package = Package(
             name: "TurnoutTransportTests",
             dependencies: [
                 .byName(name: "TurnoutConfigFile"),
+                .byName(name: "TurnoutEcho"),
                 .byName(name: "TurnoutTestSupport"),
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
@@ -224,6 +237,7 @@ let package = Package(
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -37,9 +37,9 @@ mutant same-stack-twice \
     's/TransportStacks\(compat: CompatStack\(\), native: NativeStack\(\)\)/TransportStacks(compat: CompatStack(), native: CompatStack())/' \
     'StackLifecycleTests|SDKCompatibilityTests|LiveFlagTests'
 mutant inotify-off \
-    Sources/TurnoutConfigFile/InotifyWatch.swift \
-    's/let descriptor = inotify_init1\(Int32\(IN_NONBLOCK \| IN_CLOEXEC\)\)/let descriptor: Int32 = -1/' \
-    'FileWatchingTests'
+    Sources/TurnoutConfigFile/ConfigFileWatcher.swift \
+    's/let fd = inotify_init1\(Int32\(IN_NONBLOCK \| IN_CLOEXEC\)\)/let fd: Int32 = -1/' \
+    'ConfigFileWatcherTests|FlagStoreReloadTests'
 mutant murmur3-seed \
     Sources/TurnoutFlags/Murmur3.swift \
     's/package init\(seed: UInt32 = 0\)/package init(seed: UInt32 = 1)/' \
@@ -89,71 +89,78 @@ mutant app-stopped-without-reason \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \
     'AppLifecycleTests|GlassesSessionTests|SDKCompatibilityTests'
 
-if [ "${1:-}" = "--list" ]; then
-    printf '%s\n' "${names[@]}"
-    exit 0
-fi
-if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-    sed -n '2,15p' "$0"
-    exit 0
-fi
-selected=("$@")
-
-# The scratch copy: the working tree as it is (uncommitted changes included), its build kept.
-# tar keeps the files' times, so the kept build only recompiles what changed since the last run.
-mkdir -p "$scratch"
-find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
-git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$scratch"
-cd "$scratch"
-echo "building the unbroken tree in $scratch ..."
-swift build --build-tests >/dev/null
-
-killed=0
-survived=()
-stale=()
-total=0
-for i in "${!names[@]}"; do
-    name="${names[$i]}"
-    if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
-        continue
+# One function, so that bash has read all of it before it runs: editing this file during a
+# run cannot change the run.
+main() {
+    if [ "${1:-}" = "--list" ]; then
+        printf '%s\n' "${names[@]}"
+        exit 0
     fi
-    total=$((total + 1))
-    file="${files[$i]}"
-    if [ ! -f "$file" ]; then
-        echo "STALE    $name: $file does not exist"
-        stale+=("$name")
-        continue
+    if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+        sed -n '2,15p' "$0"
+        exit 0
     fi
-    cp "$file" "$file.unmutated"
-    perl -0pi -e "${substitutions[$i]}" "$file"
-    if cmp -s "$file" "$file.unmutated"; then
-        echo "STALE    $name: the substitution no longer matches $file"
+    selected=("$@")
+
+    # The scratch copy: the working tree as it is (uncommitted changes included), its build kept.
+    # tar keeps the files' times, so the kept build only recompiles what changed since the last run.
+    mkdir -p "$scratch"
+    find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
+    git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$scratch"
+    cd "$scratch"
+    echo "building the unbroken tree in $scratch ..."
+    swift build --build-tests >/dev/null
+
+    killed=0
+    survived=()
+    stale=()
+    total=0
+    for i in "${!names[@]}"; do
+        name="${names[$i]}"
+        if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then
+            continue
+        fi
+        total=$((total + 1))
+        file="${files[$i]}"
+        if [ ! -f "$file" ]; then
+            echo "STALE    $name: $file does not exist"
+            stale+=("$name")
+            continue
+        fi
+        cp "$file" "$file.unmutated"
+        perl -0pi -e "${substitutions[$i]}" "$file"
+        if cmp -s "$file" "$file.unmutated"; then
+            echo "STALE    $name: the substitution no longer matches $file"
+            mv "$file.unmutated" "$file"
+            stale+=("$name")
+            continue
+        fi
+        log="$scratch/.mutant-$name.log"
+        if ! swift build --build-tests >"$log" 2>&1; then
+            # A mutant that does not compile proves nothing about the tests.
+            echo "BROKEN   $name: the mutated tree does not build (log: $log)"
+            mv "$file.unmutated" "$file"
+            stale+=("$name")
+            continue
+        fi
+        if swift test --skip-build --filter "${filters[$i]}" >>"$log" 2>&1; then
+            echo "SURVIVED $name: swift test --filter '${filters[$i]}' passed with $file broken (log: $log)"
+            survived+=("$name")
+        else
+            reason="$(grep -m1 -E 'recorded an issue|failed' "$log" | cut -c1-160 || true)"
+            echo "killed   $name: ${reason:-the suite failed}"
+            killed=$((killed + 1))
+        fi
         mv "$file.unmutated" "$file"
-        stale+=("$name")
-        continue
-    fi
-    log="$scratch/.mutant-$name.log"
-    if ! swift build --build-tests >"$log" 2>&1; then
-        # A mutant that does not compile proves nothing about the tests.
-        echo "BROKEN   $name: the mutated tree does not build (log: $log)"
-        mv "$file.unmutated" "$file"
-        stale+=("$name")
-        continue
-    fi
-    if swift test --skip-build --filter "${filters[$i]}" >>"$log" 2>&1; then
-        echo "SURVIVED $name: swift test --filter '${filters[$i]}' passed with $file broken (log: $log)"
-        survived+=("$name")
-    else
-        reason="$(grep -m1 -E 'recorded an issue|failed' "$log" | cut -c1-160 || true)"
-        echo "killed   $name: ${reason:-the suite failed}"
-        killed=$((killed + 1))
-    fi
-    mv "$file.unmutated" "$file"
-done
+    done
 
-echo
-echo "mutants: $total, killed: $killed, survived: ${#survived[@]}, stale: ${#stale[@]}"
-if [ ${#survived[@]} -gt 0 ] || [ ${#stale[@]} -gt 0 ]; then
-    echo "survived or stale: ${survived[*]} ${stale[*]}"
-    exit 1
-fi
+    echo
+    echo "mutants: $total, killed: $killed, survived: ${#survived[@]}, stale: ${#stale[@]}"
+    if [ ${#survived[@]} -gt 0 ] || [ ${#stale[@]} -gt 0 ]; then
+        echo "survived or stale: ${survived[*]} ${stale[*]}"
+        exit 1
+    fi
+}
+
+main "$@"
+exit $?

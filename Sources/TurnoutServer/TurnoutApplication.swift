@@ -1,26 +1,27 @@
 import AsyncHTTPClient
 package import Logging
 import NIOCore
-import NIOExtras
 import NIOHTTP1
 import NIOPosix
-import ServiceLifecycle
+package import ServiceLifecycle
 import Synchronization
 package import TurnoutConfigFile
 package import TurnoutCore
+import TurnoutEcho
 package import TurnoutFlags
 package import TurnoutTransport
 import UnixSignals
 
 /// Turnout assembled: flag store, app registry, core, upgrade router, both stacks, the public
-/// and admin ports, and their lifecycle.
+/// and admin ports, and their lifecycle; the server's one entry point.
 ///
-/// ``run(onRunning:)`` loads the files, binds both ports, and runs one service group:
-/// flag watcher → apps watcher → SIGHUP reloads → stack migrator → admin port → public port.
-/// SIGHUP reloads flags.yaml and apps.yaml at once. SIGTERM and SIGINT (or
-/// ``triggerGracefulShutdown()``) stop accepting, close every WebSocket with 1001
-/// `Server shutting down`, wait up to the drain timeout, and return.
-package final class TurnoutApplication: Sendable {
+/// A `Service`, as Hummingbird's `Application` is: ``run()`` loads the files and runs one inner
+/// service group, flag watcher → apps watcher → SIGHUP reloads → stack migrator → admin port →
+/// public port, each port bound inside its own service. `onServerRunning` reports the bound
+/// ports once both serve. Graceful shutdown of the group that runs the application (SIGTERM or
+/// SIGINT in ``runService()``, `triggerGracefulShutdown()` in tests) stops accepting, closes every
+/// WebSocket with 1001 `Server shutting down`, waits up to the drain timeout, and returns.
+package struct TurnoutApplication: Service {
     /// Where the server ended up listening.
     package struct Running: Sendable {
         /// The public port actually bound (useful with port 0).
@@ -35,53 +36,46 @@ package final class TurnoutApplication: Sendable {
 
     private let configuration: TurnoutConfiguration
     private let stacks: TransportStacks
-    private let echo: @Sendable (any Connection) -> any WebSocketEventSink
-    private let handlesSignals: Bool
     private let reloadsOnSIGHUP: Bool
+    private let onServerRunning: @Sendable (Running) async -> Void
     private let logger: Logger
-    private let serviceGroup = Mutex<ServiceGroup?>(nil)
-    private let shutdownRequested = Mutex(false)
 
     /// Creates the application.
     /// - Parameters:
-    ///   - configuration: Ports, files, secret and limits.
-    ///   - stacks: The compat and native stacks.
-    ///   - echo: Makes the responder of an `/echo-ws` connection.
-    ///   - handlesSignals: Whether SIGTERM and SIGINT shut the server down (off in tests).
+    ///   - configuration: Ports, files, secret, limits, and whether `/echo-ws` and `/fanout-ws` exist.
+    ///   - stacks: The compat and native stacks. Default: what production runs.
     ///   - reloadsOnSIGHUP: Whether SIGHUP reloads flags.yaml and apps.yaml. The server traps
     ///     SIGHUP only while it runs; off in tests except the one that sends it.
+    ///   - onServerRunning: Called once both ports are bound, before either accepts a connection.
     ///   - logger: The root logger.
     package init(
         configuration: TurnoutConfiguration,
-        stacks: TransportStacks,
-        echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
-        handlesSignals: Bool = true,
+        stacks: TransportStacks = .production,
         reloadsOnSIGHUP: Bool = true,
+        onServerRunning: @escaping @Sendable (Running) async -> Void = { _ in },
         logger: Logger
     ) {
         self.configuration = configuration
         self.stacks = stacks
-        self.echo = echo
-        self.handlesSignals = handlesSignals
         self.reloadsOnSIGHUP = reloadsOnSIGHUP
+        self.onServerRunning = onServerRunning
         self.logger = logger
     }
 
-    /// Starts shutting down: stop accepting, close sockets with 1001, drain, return from ``run(onRunning:)``.
-    package func triggerGracefulShutdown() {
-        let group = serviceGroup.withLock { group in
-            shutdownRequested.withLock { $0 = true }
-            return group
-        }
-        Task { await group?.triggerGracefulShutdown() }
+    /// Runs the application in its own service group that shuts down gracefully on SIGTERM and
+    /// SIGINT: what `turnout serve` does.
+    package func runService() async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: self)], gracefulShutdownSignals: [.sigterm, .sigint], logger: self.logger)
+        )
+        try await group.run()
     }
 
-    /// Runs the server until it is shut down.
+    /// Runs the server until the group running it shuts down gracefully.
     ///
-    /// - Parameter onRunning: Called once both ports are bound and serving.
     /// - Throws: ``TurnoutStartupError`` when a file is invalid or the configuration is unsafe;
     ///   an I/O error when a port cannot be bound.
-    package func run(onRunning: @escaping @Sendable (Running) -> Void = { _ in }) async throws {
+    package func run() async throws {
         TurnoutMetrics.bootstrap()
         let flags: FlagStore
         let apps: AppRegistryStore
@@ -103,131 +97,16 @@ package final class TurnoutApplication: Sendable {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         let httpClient = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: HTTPWebhookSender.recommendedClientConfiguration)
-        var core: SessionRegistry?
+        let core = SessionRegistry(
+            configuration: configuration.core,
+            apps: apps,
+            webhookSender: HTTPWebhookSender(client: httpClient),
+            scheduler: EventLoopScheduler(group: group),
+            logger: logger
+        )
         do {
-            // Accepting waits until the core exists: its webhook URL needs the bound port.
-            let publicQuiescing = ServerQuiescingHelper(group: group)
-            let initializer = Mutex<PublicChannelInitializer?>(nil)
-            let openConnections = OpenConnections()
-            let publicChannel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.autoRead, value: false)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(publicQuiescing.makeServerChannelHandler(channel: channel))
-                    }
-                }
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                // Every channel keeps its last receive buffer for reuse, so an idle WebSocket holds
-                // one: start it at 256 bytes rather than NIO's 2 KiB (it doubles on each full read).
-                // 10,000 idle connections: 5.0 → 3.3 KiB each (docs/benchmarks.md).
-                .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
-                .childChannelInitializer { channel in
-                    guard let initializer = initializer.withLock({ $0 }) else {
-                        return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
-                    }
-                    return initializer.initialize(channel)
-                }
-                .bind(host: configuration.host, port: configuration.port)
-                .get()
-            let publicPort = publicChannel.localAddress?.port ?? configuration.port
-
-            var coreConfiguration = configuration.core
-            coreConfiguration.appWebSocketURL = configuration.appWebSocketURL(boundPort: publicPort)
-            let sessions = SessionRegistry(
-                configuration: coreConfiguration,
-                apps: apps,
-                webhookSender: HTTPWebhookSender(client: httpClient),
-                scheduler: EventLoopScheduler(group: group),
-                logger: logger
-            )
-            core = sessions
-            let router = UpgradeRouter(
-                flags: flags,
-                tokens: tokens,
-                configuration: .init(echoEnabled: configuration.echo, stack: configuration.stack),
-                logger: logger
-            )
-            initializer.withLock {
-                $0 = PublicChannelInitializer(
-                    router: router,
-                    stacks: stacks,
-                    core: sessions,
-                    echo: echo,
-                    fanout: FanoutRoom(group: group),
-                    health: { HealthReport.render(flags: flags, core: sessions) },
-                    openConnections: openConnections
-                )
-            }
-            try await publicChannel.setOption(.autoRead, value: true).get()
-
-            let routes = AdminRoutes(flags: flags, core: sessions, requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken)
-            let adminQuiescing = ServerQuiescingHelper(group: group)
-            let adminChannel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(adminQuiescing.makeServerChannelHandler(channel: channel))
-                    }
-                }
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(routes: routes))
-                    }
-                }
-                .bind(host: configuration.adminHost, port: configuration.adminPort)
-                .get()
-            let adminPort = adminChannel.localAddress?.port ?? configuration.adminPort
-
-            var services: [any Service] = [
-                FileWatchService { await flags.watch() },
-                FileWatchService { await apps.watch() },
-            ]
-            if reloadsOnSIGHUP {
-                // Trapped here, before `onRunning`, so a SIGHUP sent once the server runs is never lost.
-                let signals = await UnixSignalsSequence(trapping: .sighup)
-                let files: [ReloadOnSIGHUPService.File] = [
-                    .init(path: flags.path, requestReload: flags.requestReload),
-                    .init(path: apps.path, requestReload: apps.requestReload),
-                ]
-                services.append(ReloadOnSIGHUPService(signals: signals, files: files, logger: logger))
-            }
-            services += [
-                StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
-                ListeningServer(name: "admin", channel: adminChannel, quiescing: adminQuiescing, drainTimeout: .seconds(1), logger: logger),
-                ListeningServer(
-                    name: "public",
-                    channel: publicChannel,
-                    quiescing: publicQuiescing,
-                    drainTimeout: configuration.drainTimeout,
-                    logger: logger
-                ),
-            ]
-            let serviceGroup = ServiceGroup(
-                configuration: .init(
-                    services: services.map { .init(service: $0) },
-                    gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
-                    logger: logger
-                )
-            )
-            let alreadyAsked = self.serviceGroup.withLock { slot in
-                slot = serviceGroup
-                return shutdownRequested.withLock { $0 }
-            }
-            logger.info(
-                "turnout serving",
-                metadata: [
-                    "public": "\(configuration.host):\(publicPort)", "admin": "\(configuration.adminHost):\(adminPort)",
-                    "flags": "\(configuration.flagsPath)", "apps": "\(configuration.appsPath)", "echo": "\(configuration.echo)",
-                ]
-            )
-            onRunning(Running(publicPort: publicPort, adminPort: adminPort, flags: flags, core: sessions))
-            if alreadyAsked {
-                await serviceGroup.triggerGracefulShutdown()
-            }
-            try await serviceGroup.run()
+            let services = await self.services(flags: flags, apps: apps, tokens: tokens, core: core, group: group)
+            try await ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger)).run()
         } catch {
             await Self.tearDown(core: core, httpClient: httpClient, group: group, logger: logger)
             throw error
@@ -236,13 +115,118 @@ package final class TurnoutApplication: Sendable {
         logger.info("turnout stopped")
     }
 
-    private static func tearDown(core: SessionRegistry?, httpClient: HTTPClient, group: MultiThreadedEventLoopGroup, logger: Logger) async {
-        core?.shutdown()
+    /// The inner group's services, in start order; shutdown runs in reverse.
+    private func services(
+        flags: FlagStore,
+        apps: AppRegistryStore,
+        tokens: TokenAuthority,
+        core: SessionRegistry,
+        group: MultiThreadedEventLoopGroup
+    ) async -> [any Service] {
+        let configuration = self.configuration
+        let logger = self.logger
+        let openConnections = OpenConnections()
+        let initializer = PublicChannelInitializer(
+            router: UpgradeRouter(
+                flags: flags,
+                tokens: tokens,
+                configuration: .init(echoEnabled: configuration.echo, stack: configuration.stack),
+                logger: logger
+            ),
+            stacks: stacks,
+            core: core,
+            diagnostics: configuration.echo ? .echoAndFanout(group: group) : nil,
+            health: { HealthReport.render(flags: flags, core: core) },
+            openConnections: openConnections
+        )
+        let routes = AdminRoutes(flags: flags, core: core, requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken)
+        let ports = BoundPorts()
+        let onServerRunning = self.onServerRunning
+        let reportWhenBothBound: @Sendable (Int?, Int?) async -> Void = { publicPort, adminPort in
+            guard let (publicPort, adminPort) = ports.record(publicPort: publicPort, adminPort: adminPort) else { return }
+            logger.info(
+                "turnout serving",
+                metadata: [
+                    "public": "\(configuration.host):\(publicPort)", "admin": "\(configuration.adminHost):\(adminPort)",
+                    "flags": "\(configuration.flagsPath)", "apps": "\(configuration.appsPath)", "echo": "\(configuration.echo)",
+                ]
+            )
+            await onServerRunning(Running(publicPort: publicPort, adminPort: adminPort, flags: flags, core: core))
+        }
+
+        var services: [any Service] = [
+            FileWatchService { await flags.watch() },
+            FileWatchService { await apps.watch() },
+        ]
+        if reloadsOnSIGHUP {
+            // Trapped here, before the ports are bound, so a SIGHUP sent once the server runs is never lost.
+            let signals = await UnixSignalsSequence(trapping: .sighup)
+            let files: [ReloadOnSIGHUPService.File] = [
+                .init(path: flags.path, requestReload: flags.requestReload),
+                .init(path: apps.path, requestReload: apps.requestReload),
+            ]
+            services.append(ReloadOnSIGHUPService(signals: signals, files: files, logger: logger))
+        }
+        services += [
+            StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
+            ListeningServer(
+                configuration: .init(name: "admin", host: configuration.adminHost, port: configuration.adminPort, drainTimeout: .seconds(1)),
+                group: group,
+                childChannelInitializer: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(routes: routes))
+                    }
+                },
+                onServerRunning: { port in await reportWhenBothBound(nil, port) },
+                logger: logger
+            ),
+            ListeningServer(
+                configuration: .init(name: "public", host: configuration.host, port: configuration.port, drainTimeout: configuration.drainTimeout),
+                group: group,
+                childOptions: { bootstrap in
+                    bootstrap
+                        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                        // Every channel keeps its last receive buffer for reuse, so an idle WebSocket
+                        // holds one: start it at 256 bytes rather than NIO's 2 KiB (it doubles on each
+                        // full read). 10,000 idle connections: 5.0 → 3.3 KiB each (docs/benchmarks.md).
+                        .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
+                },
+                childChannelInitializer: { channel in initializer.initialize(channel) },
+                onServerRunning: { port in
+                    // Port 0 is known only now; webhooks carry it from the first connection on.
+                    core.publicPortBound(appWebSocketURL: configuration.appWebSocketURL(boundPort: port))
+                    await reportWhenBothBound(port, nil)
+                },
+                logger: logger
+            ),
+        ]
+        return services
+    }
+
+    private static func tearDown(core: SessionRegistry, httpClient: HTTPClient, group: MultiThreadedEventLoopGroup, logger: Logger) async {
+        core.shutdown()
         do {
             try await httpClient.shutdown()
             try await group.shutdownGracefully()
         } catch {
             logger.warning("shutdown was not clean", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The two ports as their services bind them; complete once both are known.
+private final class BoundPorts: Sendable {
+    private let ports = Mutex<(public: Int?, admin: Int?)>((nil, nil))
+
+    /// Records a bound port; returns both once both are bound (exactly once).
+    func record(publicPort: Int?, adminPort: Int?) -> (Int, Int)? {
+        self.ports.withLock { ports in
+            let wasComplete = ports.public != nil && ports.admin != nil
+            ports.public = ports.public ?? publicPort
+            ports.admin = ports.admin ?? adminPort
+            guard !wasComplete, let publicPort = ports.public, let adminPort = ports.admin else { return nil }
+            return (publicPort, adminPort)
         }
     }
 }

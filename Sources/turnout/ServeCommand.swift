@@ -60,20 +60,19 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try ServeSettings(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: settings.logLevel) }
         let logger = Logger(label: "turnout")
+        let isDev = settings.isDev
+        let secret = settings.configuration.jwtSecret
         let application = TurnoutApplication(
             configuration: settings.configuration,
-            stacks: TransportStacks.production,
-            echo: EchoResponder.open,
+            onServerRunning: { running in
+                if isDev {
+                    await Self.printDevBanner(secret: secret, port: running.publicPort, adminPort: running.adminPort)
+                }
+            },
             logger: logger
         )
         do {
-            try await application.run { running in
-                if settings.isDev {
-                    Task {
-                        await Self.printDevBanner(secret: settings.configuration.jwtSecret, port: running.publicPort, adminPort: running.adminPort)
-                    }
-                }
-            }
+            try await application.runService()
         } catch let error as TurnoutStartupError {
             StandardError.write("turnout: cannot start:\n\(error)\n")
             throw FlagsCommand.invalidFileStatus

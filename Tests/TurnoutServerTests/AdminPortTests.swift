@@ -39,13 +39,7 @@ struct AdminPortTests {
         )
         var logger = Logger(label: #function)
         logger.logLevel = .critical
-        let application = TurnoutApplication(
-            configuration: configuration,
-            stacks: .production,
-            echo: EchoResponder.open,
-            handlesSignals: false,
-            logger: logger
-        )
+        let application = TurnoutApplication(configuration: configuration, logger: logger)
         do {
             try await application.run()
             Issue.record("the server started with an unprotected admin port")

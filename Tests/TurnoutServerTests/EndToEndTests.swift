@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Testing
 import TurnoutCore
 import TurnoutFlags
@@ -157,7 +158,7 @@ struct EndToEndTests {
     static func shutdown(_ server: TestServer, _ transcript: Transcript) async throws {
         let glasses = try await server.connectGlasses("shutdown@example.com")
         await transcript.receive("glasses", from: glasses)
-        server.application.triggerGracefulShutdown()
+        await server.serviceGroup.triggerGracefulShutdown()
         await transcript.receiveUntilClosed("glasses", from: glasses)
     }
 

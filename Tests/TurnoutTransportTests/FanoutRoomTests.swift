@@ -3,6 +3,7 @@ import NIOPosix
 import Testing
 import TurnoutCore
 import TurnoutTestSupport
+import TurnoutEcho
 import TurnoutTransport
 
 /// `/fanout-ws`'s room on both stacks: every member gets every message, the sender included,

@@ -3,6 +3,8 @@ import Logging
 /// What every session and connection of one ``SessionRegistry`` shares; immutable.
 final class CoreEnvironment: Sendable {
     let configuration: CoreConfiguration
+    /// The `/app-ws` URL in force: the configuration's until the public port is bound.
+    let appURL: AppWebSocketURL
     let scheduler: any CoreScheduler
     let clock: WallClock
     let apps: AppRegistryStore
@@ -18,6 +20,7 @@ final class CoreEnvironment: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.appURL = AppWebSocketURL(configuration.appWebSocketURL)
         self.scheduler = scheduler
         self.clock = clock
         self.apps = apps
@@ -27,7 +30,7 @@ final class CoreEnvironment: Sendable {
 
     /// The `/app-ws` URL for a user's `session_request`: the configured URL plus `userId=<percent-encoded>`.
     func appWebSocketURL(forUser userId: String) -> String {
-        let base = self.configuration.appWebSocketURL
+        let base = self.appURL.current
         let separator = base.contains("?") ? "&" : "?"
         return base + separator + "userId=" + Self.percentEncoded(userId)
     }

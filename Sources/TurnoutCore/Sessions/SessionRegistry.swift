@@ -56,6 +56,13 @@ package final class SessionRegistry: Sendable {
         )
     }
 
+    /// Sets the public `/app-ws` URL put into `session_request` webhooks, replacing the
+    /// configuration's: a server bound to port 0 knows its URL only once bound. Call before the
+    /// public port accepts connections.
+    package func publicPortBound(appWebSocketURL: String) {
+        self.environment.appURL.set(appWebSocketURL)
+    }
+
     // MARK: - Entry point
 
     /// A socket was upgraded and authenticated: the core takes it over.

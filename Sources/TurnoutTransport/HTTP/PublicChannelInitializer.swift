@@ -17,8 +17,7 @@ package struct PublicChannelInitializer: Sendable {
     private let router: UpgradeRouter
     private let stacks: TransportStacks
     private let core: SessionRegistry
-    private let echo: @Sendable (any Connection) -> any WebSocketEventSink
-    private let fanout: FanoutRoom
+    private let diagnostics: DiagnosticEndpoints?
     private let health: @Sendable () -> String
     private let openConnections: OpenConnections
 
@@ -27,24 +26,22 @@ package struct PublicChannelInitializer: Sendable {
     ///   - router: Decides each upgrade.
     ///   - stacks: The compat and native stacks.
     ///   - core: Consumes `/glasses-ws` and `/app-ws` connections.
-    ///   - echo: Makes the consumer of an `/echo-ws` connection.
-    ///   - fanout: The room `/fanout-ws` connections join; made for the server's event-loop group.
+    ///   - diagnostics: The consumers of `/echo-ws` and `/fanout-ws`; `nil` unless the router
+    ///     serves them (`turnout serve --echo`).
     ///   - health: The JSON body of `GET /health`.
     ///   - openConnections: Where core connections are recorded for `on_change: migrate`.
     package init(
         router: UpgradeRouter,
         stacks: TransportStacks,
         core: SessionRegistry,
-        echo: @escaping @Sendable (any Connection) -> any WebSocketEventSink,
-        fanout: FanoutRoom,
+        diagnostics: DiagnosticEndpoints?,
         health: @escaping @Sendable () -> String,
         openConnections: OpenConnections
     ) {
         self.router = router
         self.stacks = stacks
         self.core = core
-        self.echo = echo
-        self.fanout = fanout
+        self.diagnostics = diagnostics
         self.health = health
         self.openConnections = openConnections
     }
@@ -57,8 +54,7 @@ package struct PublicChannelInitializer: Sendable {
             let router = self.router
             let stacks = self.stacks
             let core = self.core
-            let echo = self.echo
-            let fanout = self.fanout
+            let diagnostics = self.diagnostics
             let openConnections = self.openConnections
             let upgrader = StackUpgrader(
                 shouldUpgrade: { channel, head in
@@ -77,6 +73,8 @@ package struct PublicChannelInitializer: Sendable {
                         throw UpgradeSlotError.empty
                     }
                     slot.value = nil
+                    // A router serving /echo-ws on a server without their consumers: refuse the install.
+                    if upgrade.target != .core, diagnostics == nil { throw UpgradeSlotError.noDiagnosticEndpoints }
                     try stacks[upgrade.stack].install(
                         on: channel,
                         identity: upgrade.identity,
@@ -87,9 +85,9 @@ package struct PublicChannelInitializer: Sendable {
                             openConnections.add(connection, routedBy: upgrade.routedUserId)
                             return core.connectionOpened(connection)
                         case .echo:
-                            return echo(connection)
+                            return diagnostics!.echo(connection, channel.eventLoop)
                         case .fanout:
-                            return fanout.join(connection, on: channel.eventLoop)
+                            return diagnostics!.fanout(connection, channel.eventLoop)
                         }
                     }
                 }
@@ -119,4 +117,7 @@ package struct PublicChannelInitializer: Sendable {
 /// The upgrade slot was empty when NIO asked to install a stack: an invariant of the pipeline broke.
 enum UpgradeSlotError: Error {
     case empty
+    /// The router accepted `/echo-ws` or `/fanout-ws` on a server that has no consumers for them.
+    case noDiagnosticEndpoints
 }
+

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 import TurnoutCore
 import TurnoutFlags
 import TurnoutServer
@@ -19,7 +20,8 @@ struct TestServer: Sendable {
     static let apiKeySha256 = "97a51e935cd8104c2dcd498b7d2eff122f0c81845d9bb26bc6741d3e78edb320"
 
     let running: TurnoutApplication.Running
-    let application: TurnoutApplication
+    /// The group running the application: its graceful shutdown is the server's.
+    let serviceGroup: ServiceGroup
     let directory: URL
     let appServer: LoopbackHTTPServer
     /// The one event loop of ``appServer``. An app client connected on it is read on the same
@@ -143,20 +145,19 @@ func withTestServer(
         eventLoopThreads: 2
     )
     configure(&configuration)
+    let started = EventQueue<TurnoutApplication.Running>()
     let application = TurnoutApplication(
         configuration: configuration,
-        stacks: .production,
-        echo: EchoResponder.open,
-        handlesSignals: false,
         reloadsOnSIGHUP: reloadsOnSIGHUP,
+        onServerRunning: { started.yield($0) },
         logger: logger
     )
+    let serviceGroup = ServiceGroup(configuration: .init(services: [.init(service: application)], logger: logger))
     let authority = try await TokenAuthority(secret: TestServer.secret)
-    let started = EventQueue<TurnoutApplication.Running>()
     try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { started.finish() }
-            try await application.run { started.yield($0) }
+            try await serviceGroup.run()
         }
         guard let running = await started.next() else {
             try await tasks.next()
@@ -164,7 +165,7 @@ func withTestServer(
         }
         let server = TestServer(
             running: running,
-            application: application,
+            serviceGroup: serviceGroup,
             directory: directory,
             appServer: appServer,
             appLoop: appLoop,
@@ -174,13 +175,13 @@ func withTestServer(
         do {
             try await body(server)
         } catch {
-            application.triggerGracefulShutdown()
+            await serviceGroup.triggerGracefulShutdown()
             try? await tasks.waitForAll()
             try? await httpClient.shutdown()
             try? await appServer.close()
             throw error
         }
-        application.triggerGracefulShutdown()
+        await serviceGroup.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }
     try await httpClient.shutdown()

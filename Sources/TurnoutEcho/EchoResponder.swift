@@ -1,5 +1,6 @@
 package import NIOCore
 package import TurnoutCore
+package import TurnoutTransport
 
 /// The sink of `/echo-ws`: sends every text and binary message back, unchanged, on the same
 /// connection. Used by the Autobahn conformance run and peer benchmarks.
@@ -14,9 +15,6 @@ package final class EchoResponder: WebSocketEventSink {
     package init(connection: any Connection) {
         self.connection = connection
     }
-
-    /// The `open` closure to pass to ``WebSocketStack/install(on:identity:configuration:open:)``.
-    package static let open: @Sendable (any Connection) -> any WebSocketEventSink = { EchoResponder(connection: $0) }
 
     package func textReceived(_ text: ByteBuffer) {
         _ = self.connection.sendText(text)
