@@ -1,6 +1,6 @@
 package import NIOCore
 package import TurnoutCore
-package import TurnoutTransport
+import TurnoutTransport
 
 /// The sink of `/echo-ws`: sends every text and binary message back, unchanged, on the same
 /// connection. Used by the Autobahn conformance run and peer benchmarks.

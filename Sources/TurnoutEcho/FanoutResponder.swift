@@ -1,6 +1,6 @@
 package import NIOCore
 import TurnoutCore
-package import TurnoutTransport
+import TurnoutTransport
 
 /// The sink of one `/fanout-ws` connection: a member of the ``FanoutRoom``.
 ///

@@ -1,6 +1,6 @@
 package import NIOCore
 package import TurnoutCore
-package import TurnoutTransport
+import TurnoutTransport
 
 /// The one broadcast room of `/fanout-ws` (`turnout serve --echo`): every text or binary message
 /// any member sends goes to every member, the sender included, unchanged. A raw relay for peer

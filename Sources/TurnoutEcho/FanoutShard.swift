@@ -1,7 +1,7 @@
 package import NIOCore
 import Synchronization
 import TurnoutCore
-package import TurnoutTransport
+import TurnoutTransport
 
 /// The members of a ``FanoutRoom`` that live on one event loop.
 ///

@@ -65,7 +65,9 @@ struct AdminRoutes: Sendable {
             ] as [String: Any],
         ]
         if let last = flags.lastReload {
-            var lastReload: [String: Any] = ["at": Self.iso8601(last.at), "ok": last.ok, "result": last.resultLabel, "trigger": last.trigger.rawValue]
+            var lastReload: [String: Any] = [
+                "at": Self.iso8601(last.at), "ok": last.ok, "result": last.resultLabel, "trigger": last.trigger.rawValue,
+            ]
             if let error = last.error { lastReload["error"] = error }
             report["lastReload"] = lastReload
         }

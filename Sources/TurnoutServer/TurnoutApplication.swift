@@ -3,7 +3,7 @@ package import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-package import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 package import TurnoutConfigFile
 package import TurnoutCore

@@ -52,7 +52,9 @@ struct FlagsCommandTests {
     @Test("explain: one human line per user, with the rule")
     func explainHuman() throws {
         let path = try TurnoutProcess.temporaryFile(Self.flags)
-        let output = try TurnoutProcess.run(["flags", "explain", "--file", path, "--user", "alice@example.com", "--user", "bob@example.com", "--user", "qa@example.com"])
+        let output = try TurnoutProcess.run([
+            "flags", "explain", "--file", path, "--user", "alice@example.com", "--user", "bob@example.com", "--user", "qa@example.com",
+        ])
         #expect(output.status == 0)
         #expect(
             output.stdout == """
@@ -98,13 +100,16 @@ struct FlagsCommandTests {
         #expect(abs(movedCount - 20_000) < 600)
     }
 
-    @Test("bad usage exits 64 with a usage message, never a stack trace", arguments: [
-        ["flags", "explain", "--file", "flags.yaml"],
-        ["flags", "simulate", "--users", "0"],
-        ["flags", "simulate", "--users", "10", "--to", "101"],
-        ["flags", "explain", "--user", "a", "--endpoint", "phone"],
-        ["flags", "frobnicate"],
-    ])
+    @Test(
+        "bad usage exits 64 with a usage message, never a stack trace",
+        arguments: [
+            ["flags", "explain", "--file", "flags.yaml"],
+            ["flags", "simulate", "--users", "0"],
+            ["flags", "simulate", "--users", "10", "--to", "101"],
+            ["flags", "explain", "--user", "a", "--endpoint", "phone"],
+            ["flags", "frobnicate"],
+        ]
+    )
     func usageErrors(arguments: [String]) throws {
         let output = try TurnoutProcess.run(arguments)
         #expect(output.status == 64)

@@ -2,8 +2,9 @@ import Logging
 import NIOCore
 import Synchronization
 import Testing
-@testable import TurnoutCore
 import TurnoutTestSupport
+
+@testable import TurnoutCore
 
 @Suite("Webhook dispatcher: retries on the core's scheduler")
 struct WebhookDispatcherTests {

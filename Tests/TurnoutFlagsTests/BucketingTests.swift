@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TurnoutFlags
 
 /// One row of `bucketing-vectors.json` (the test target's copy of `../shared`'s), computed by an
@@ -17,7 +18,10 @@ struct BucketingVector: Decodable, Sendable, CustomTestStringConvertible {
     /// The test target's own copy of the vectors.
     static var resourceURL: URL {
         get throws {
-            try #require(Bundle.module.url(forResource: "bucketing-vectors", withExtension: "json"))
+            guard let url = Bundle.module.url(forResource: "bucketing-vectors", withExtension: "json") else {
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "bucketing-vectors.json in the test bundle"])
+            }
+            return url
         }
     }
 
@@ -69,12 +73,15 @@ struct BucketingTests {
         #expect(Bucketing.bucket(salt: "native-transport", userId: composed) == Bucketing.bucket(salt: "native-transport", userId: decomposed))
     }
 
-    @Test("murmur3 known answers", arguments: [
-        ("", UInt32(0)),
-        ("a", UInt32(0x3c25_69b2)),
-        ("abc", UInt32(0xb3dd_93fa)),
-        ("Hello, world!", UInt32(0xc036_3e43)),
-    ])
+    @Test(
+        "murmur3 known answers",
+        arguments: [
+            ("", UInt32(0)),
+            ("a", UInt32(0x3c25_69b2)),
+            ("abc", UInt32(0xb3dd_93fa)),
+            ("Hello, world!", UInt32(0xc036_3e43)),
+        ]
+    )
     func murmur3KnownAnswers(input: String, expected: UInt32) {
         #expect(Murmur3.hash(input.utf8) == expected)
     }

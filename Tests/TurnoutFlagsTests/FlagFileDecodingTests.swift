@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TurnoutConfigFile
+
 @testable import TurnoutFlags
 
 @Suite("flags.yaml decoding and validation")
@@ -178,15 +179,18 @@ struct FlagFileDecodingTests {
         )
     }
 
-    @Test("files that are not flag files at all get one clear error, never a crash", arguments: [
-        ("", "flags.yaml:1:1: the file is empty; expected a YAML mapping"),
-        ("   \n\n# only a comment\n", "flags.yaml:1:1: the file is empty; expected a YAML mapping"),
-        ("- a\n- b\n", "flags.yaml:1:1: the top level must be a mapping, found a list"),
-        ("just words\n", "flags.yaml:1:1: the top level must be a mapping, found 'just words'"),
-        ("version: 1\nflags:\n\tf:\n", "flags.yaml:3:1: tab character where YAML expects spaces; indent with spaces"),
-        ("version: 1\nflags:\n  f:\n    percentage: 1\n    percentage: 2\n", "flags.yaml:5:5: duplicate key 'percentage' (first at line 4)"),
-        ("version: 1\nflags: {f: {percentage: 1}\n", "flags.yaml:3:1: YAML syntax error: did not find expected ',' or '}'"),
-    ])
+    @Test(
+        "files that are not flag files at all get one clear error, never a crash",
+        arguments: [
+            ("", "flags.yaml:1:1: the file is empty; expected a YAML mapping"),
+            ("   \n\n# only a comment\n", "flags.yaml:1:1: the file is empty; expected a YAML mapping"),
+            ("- a\n- b\n", "flags.yaml:1:1: the top level must be a mapping, found a list"),
+            ("just words\n", "flags.yaml:1:1: the top level must be a mapping, found 'just words'"),
+            ("version: 1\nflags:\n\tf:\n", "flags.yaml:3:1: tab character where YAML expects spaces; indent with spaces"),
+            ("version: 1\nflags:\n  f:\n    percentage: 1\n    percentage: 2\n", "flags.yaml:5:5: duplicate key 'percentage' (first at line 4)"),
+            ("version: 1\nflags: {f: {percentage: 1}\n", "flags.yaml:3:1: YAML syntax error: did not find expected ',' or '}'"),
+        ]
+    )
     func notAFlagFile(text: String, expected: String) {
         #expect(errors(text) == [expected])
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TurnoutConfigFile
+
 @testable import TurnoutFlags
 
 /// Reload tests run against real files in a temporary directory and wait on the store's own

@@ -9,13 +9,11 @@ import TurnoutTransport
 struct AdminPortTests {
     @Test("bound beyond loopback, every admin route requires the bearer token")
     func tokenRequiredBeyondLoopback() async throws {
-        try await withTestServer(
-            flags: TestServer.flags(allOn: .compat),
-            configure: {
-                $0.adminHost = "0.0.0.0"
-                $0.adminToken = "admin-token-for-tests"
-            }
-        ) { server in
+        let beyondLoopback: (inout TurnoutConfiguration) -> Void = {
+            $0.adminHost = "0.0.0.0"
+            $0.adminToken = "admin-token-for-tests"
+        }
+        try await withTestServer(flags: TestServer.flags(allOn: .compat), configure: beyondLoopback) { server in
             for path in ["/metrics", "/admin/flags", "/admin/route?userId=a@b.c", "/admin/connections"] {
                 let refused = try await server.admin(path)
                 #expect(refused.status == 401, "\(path)")

@@ -164,7 +164,8 @@ struct EndToEndTests {
 
     /// start_app from the glasses → session_request webhook → the app connects to the URL it
     /// carries and inits (legacy mode, as the SDK does) → ack, and app_state_change to the glasses.
-    static func startApp(_ server: TestServer, _ transcript: Transcript, glasses: RawWebSocketClient, user: String) async throws -> RawWebSocketClient {
+    static func startApp(_ server: TestServer, _ transcript: Transcript, glasses: RawWebSocketClient, user: String) async throws -> RawWebSocketClient
+    {
         transcript.note("start_app")
         try await glasses.sendText(#"{"type":"start_app","packageName":"com.example.notes"}"#)
         let request = try #require(await server.appServer.nextRequest())

@@ -30,7 +30,11 @@ struct LiveFlagTests {
             await awaitApplied(reloads)
 
             let after = try await server.admin("/admin/route?userId=late@example.com")
-            #expect(after.body.hasPrefix(#"{"userId":"late@example.com","flag":"native-transport","endpoint":"glasses","stack":"native","rule":"rollout","#))
+            #expect(
+                after.body.hasPrefix(
+                    #"{"userId":"late@example.com","flag":"native-transport","endpoint":"glasses","stack":"native","rule":"rollout","#
+                )
+            )
             let late = try await server.connectGlasses("late@example.com")
             _ = await late.nextMessage()
 

@@ -47,7 +47,8 @@ struct UpgradeRefusalTests {
             let headers = try await refusal(server, path: "/app-ws", headers: [("Authorization", "Bearer \(appToken)"), ("x-user-id", "a@b.c")])
             #expect(headers.status == 401)
             #expect(
-                headers.body == #"{"type":"tpa_connection_error","code":"MISSING_HEADERS","message":"Missing userId or sessionId in request headers","timestamp":"<ts>"}"#
+                headers.body
+                    == #"{"type":"tpa_connection_error","code":"MISSING_HEADERS","message":"Missing userId or sessionId in request headers","timestamp":"<ts>"}"#
             )
 
             let badJWT = try await refusal(
@@ -56,24 +57,35 @@ struct UpgradeRefusalTests {
                 headers: [("Authorization", "Bearer x.y.z"), ("x-user-id", "a@b.c"), ("x-session-id", "a@b.c-com.example.notes")]
             )
             #expect(badJWT.status == 401)
-            #expect(badJWT.body == #"{"type":"tpa_connection_error","code":"JWT_INVALID","message":"Invalid JWT token: malformed token","timestamp":"<ts>"}"#)
+            #expect(
+                badJWT.body
+                    == #"{"type":"tpa_connection_error","code":"JWT_INVALID","message":"Invalid JWT token: malformed token","timestamp":"<ts>"}"#
+            )
 
             let unknown = try await refusal(server, path: "/chat-ws")
             #expect(unknown.status == 404)
             #expect(unknown.body == #"{"type":"error","code":"NOT_FOUND","message":"No WebSocket endpoint at /chat-ws","timestamp":"<ts>"}"#)
 
-            let noKey = try await refusal(server, path: "/glasses-ws", handshake: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")])
+            let noKey = try await refusal(
+                server,
+                path: "/glasses-ws",
+                handshake: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")]
+            )
             #expect(noKey.status == 400)
             #expect(noKey.body == #"{"type":"error","code":"BAD_HANDSHAKE","message":"missing Sec-WebSocket-Key header","timestamp":"<ts>"}"#)
 
             let version = try await refusal(
                 server,
                 path: "/glasses-ws",
-                handshake: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "8")]
+                handshake: [
+                    ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                    ("Sec-WebSocket-Version", "8"),
+                ]
             )
             #expect(version.status == 400)
             #expect(
-                version.body == #"{"type":"error","code":"BAD_HANDSHAKE","message":"unsupported Sec-WebSocket-Version '8'; only 13 is supported","timestamp":"<ts>"}"#
+                version.body
+                    == #"{"type":"error","code":"BAD_HANDSHAKE","message":"unsupported Sec-WebSocket-Version '8'; only 13 is supported","timestamp":"<ts>"}"#
             )
         }
     }
@@ -110,7 +122,11 @@ struct UpgradeRefusalTests {
             #expect(health.contains(#""connections":{"compat":0,"native":0}"#))
             let missing = try await RawHTTP.exchange(port: server.port, request: "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(missing.hasPrefix("HTTP/1.1 404 Not Found"))
-            #expect(Transcript.normalise(missing).hasSuffix(#"{"type":"error","code":"NOT_FOUND","message":"No WebSocket endpoint at /nope","timestamp":"<ts>"}"#))
+            #expect(
+                Transcript.normalise(missing).hasSuffix(
+                    #"{"type":"error","code":"NOT_FOUND","message":"No WebSocket endpoint at /nope","timestamp":"<ts>"}"#
+                )
+            )
         }
     }
 }

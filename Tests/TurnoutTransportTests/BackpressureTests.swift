@@ -1,7 +1,7 @@
-import TurnoutTestSupport
 import NIOCore
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
 import TurnoutTransport
 
 /// A client that stops reading: audio is dropped, text queued, then 1008 `Slow consumer`.

@@ -2,8 +2,8 @@ import NIOCore
 import NIOPosix
 import Testing
 import TurnoutCore
-import TurnoutTestSupport
 import TurnoutEcho
+import TurnoutTestSupport
 import TurnoutTransport
 
 /// `/fanout-ws`'s room on both stacks: every member gets every message, the sender included,

@@ -1,8 +1,9 @@
-import TurnoutTestSupport
 import NIOCore
 import NIOWebSocket
 import Testing
 import TurnoutCore
+import TurnoutTestSupport
+
 @testable import TurnoutTransport
 
 /// Closing, heartbeat, shutdown and what the sink is told, on both stacks.
@@ -35,14 +36,20 @@ struct StackLifecycleTests {
         }
     }
 
-    @Test("the installed stack names itself: its own handler is in the pipeline and its connections carry its label", arguments: StackUnderTest.allCases)
+    @Test(
+        "the installed stack names itself: its own handler is in the pipeline and its connections carry its label",
+        arguments: StackUnderTest.allCases
+    )
     func installedStackNamesItself(_ stack: StackUnderTest) async throws {
         try await withTestServer(stack) { server in
             let (client, side) = try await server.connect()
             let channel = side.channel
             let (native, compat) = try await channel.eventLoop.submit {
                 let pipeline = channel.pipeline.syncOperations
-                return ((try? pipeline.handler(type: NativeWebSocketHandler.self)) != nil, (try? pipeline.handler(type: CompatValidatingHandler.self)) != nil)
+                return (
+                    (try? pipeline.handler(type: NativeWebSocketHandler.self)) != nil,
+                    (try? pipeline.handler(type: CompatValidatingHandler.self)) != nil
+                )
             }.get()
             #expect(native == (stack == .native))
             #expect(compat == (stack == .compat))

@@ -1,6 +1,6 @@
-import TurnoutTestSupport
 import NIOCore
 import Testing
+import TurnoutTestSupport
 import TurnoutTransport
 
 /// One exchange on a fresh connection: what the client sends and every event it must see back.

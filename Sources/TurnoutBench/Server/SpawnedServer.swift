@@ -29,7 +29,9 @@ final class SpawnedServer: Sendable {
     ///   - secret: The JWT secret the server gets in `AUGMENTOS_AUTH_JWT_SECRET`.
     /// - Throws: ``BenchError/serverStart(_:)``.
     static func start(executable: String, serverCPUs: String?, secret: String, flags: String, apps: String) throws -> SpawnedServer {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnout-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "turnout-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        )
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try flags.write(to: directory.appendingPathComponent("flags.yaml"), atomically: true, encoding: .utf8)

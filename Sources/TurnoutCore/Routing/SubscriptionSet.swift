@@ -67,7 +67,8 @@ package struct SubscriptionSet: Sendable, Hashable {
         for subscription in subscriptions where subscription.streamType == subscription.stream {
             writtenNames[subscription.stream] = nil
         }
-        self.autoTranscriptionName = writtenNames.removeValue(forKey: Subscription.autoTranscriptionStream)
+        self.autoTranscriptionName =
+            writtenNames.removeValue(forKey: Subscription.autoTranscriptionStream)
             ?? (self.streams.contains(Subscription.autoTranscriptionStream) ? Subscription.autoTranscriptionStream : nil)
         self.writtenNames = writtenNames
         self.renamesStreams = !writtenNames.isEmpty || self.autoTranscriptionName != nil

@@ -7,7 +7,7 @@ extension UserSession {
     /// - Parameter registeredApp: The app's registry entry, read before locking; `nil` when unregistered.
     func startApp(from handle: ConnectionHandle, packageName: String, registeredApp: AppRegistry.App?, now: Timestamp) -> Outcome {
         self.performForGlasses(handle) { state in
-            return self.startApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
+            self.startApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
         }
     }
 
@@ -16,7 +16,7 @@ extension UserSession {
     /// - Parameter registeredApp: The app's registry entry, read before locking, for the `stop_request` webhook.
     func stopApp(from handle: ConnectionHandle, packageName: String, registeredApp: AppRegistry.App?, now: Timestamp) -> Outcome {
         self.performForGlasses(handle) { state in
-            return self.stopApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
+            self.stopApp(&state, packageName: packageName, registeredApp: registeredApp, now: now)
         }
     }
 

@@ -1,5 +1,5 @@
-package import TurnoutCore
 import Synchronization
+package import TurnoutCore
 
 /// The core connections this server has open, so a flag edit with `on_change: migrate` can find
 /// the ones whose stack changed.

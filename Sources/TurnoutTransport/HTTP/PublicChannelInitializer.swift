@@ -120,4 +120,3 @@ enum UpgradeSlotError: Error {
     /// The router accepted `/echo-ws` or `/fanout-ws` on a server that has no consumers for them.
     case noDiagnosticEndpoints
 }
-
