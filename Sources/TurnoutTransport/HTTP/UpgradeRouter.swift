@@ -165,7 +165,8 @@ package struct UpgradeRouter: Sendable {
         return .accept(AcceptedUpgrade(target: target, stack: stack, identity: identity, decision: nil, configuration: configuration.echoStack))
     }
 
-    private func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
+    /// Counts an outcome in `turnout_upgrades_total` (and `turnout_decisions_total`) and logs it.
+    func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
         switch outcome {
         case .accept(let upgrade):
             Counter(label: "turnout_upgrades_total", dimensions: [("result", "accepted")]).increment()
