@@ -38,7 +38,7 @@ package struct TurnoutApplication: Service {
         package var pendingUpgrades: PendingUpgrades
     }
 
-    private let configuration: TurnoutConfiguration
+    let configuration: TurnoutConfiguration
     private let stacks: TransportStacks
     private let reloadsOnSIGHUP: Bool
     private let onServerRunning: @Sendable (Running) async -> Void
