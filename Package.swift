@@ -237,6 +237,8 @@ let package = Package(
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // HS256 signatures of the hostile tokens, forged byte for byte.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -12,11 +12,18 @@ struct AdminRoutes: Sendable {
     let flags: FlagStore
     let core: SessionRegistry
     /// `nil` when the admin port is loopback-only and needs no token.
-    let requiredToken: String?
+    let requiredToken: AdminToken?
+
+    /// - Parameter requiredToken: `TURNOUT_ADMIN_TOKEN` when the port is bound beyond loopback.
+    init(flags: FlagStore, core: SessionRegistry, requiredToken: String?) {
+        self.flags = flags
+        self.core = core
+        self.requiredToken = requiredToken.map(AdminToken.init)
+    }
 
     func respond(to head: HTTPRequestHead) -> HTTPResponse {
         let request = UpgradeRequest(head: head)
-        if let requiredToken, request.bearerToken != requiredToken {
+        if let requiredToken, !requiredToken.accepts(request.bearerToken) {
             return HTTPResponse(
                 status: .unauthorized,
                 body: #"{"error":"unauthorized","message":"the admin port requires Authorization: Bearer $TURNOUT_ADMIN_TOKEN"}"#,

@@ -32,9 +32,13 @@ package struct TurnoutApplication: Service {
         package var flags: FlagStore
         /// The core, for tests that inspect sessions.
         package var core: SessionRegistry
+        /// The public port's connection counts, for tests of the caps.
+        package var connectionLimiter: ConnectionLimiter
+        /// The public port's handshakes in flight, for tests of the pending-upgrade cap.
+        package var pendingUpgrades: PendingUpgrades
     }
 
-    private let configuration: TurnoutConfiguration
+    let configuration: TurnoutConfiguration
     private let stacks: TransportStacks
     private let reloadsOnSIGHUP: Bool
     private let onServerRunning: @Sendable (Running) async -> Void
@@ -137,7 +141,9 @@ package struct TurnoutApplication: Service {
             core: core,
             diagnostics: configuration.echo ? .echoAndFanout(group: group) : nil,
             health: { HealthReport.render(flags: flags, core: core) },
-            openConnections: openConnections
+            openConnections: openConnections,
+            limits: configuration.limits,
+            logger: logger
         )
         let routes = AdminRoutes(flags: flags, core: core, requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken)
         let ports = BoundPorts()
@@ -151,7 +157,16 @@ package struct TurnoutApplication: Service {
                     "flags": "\(configuration.flagsPath)", "apps": "\(configuration.appsPath)", "echo": "\(configuration.echo)",
                 ]
             )
-            await onServerRunning(Running(publicPort: publicPort, adminPort: adminPort, flags: flags, core: core))
+            await onServerRunning(
+                Running(
+                    publicPort: publicPort,
+                    adminPort: adminPort,
+                    flags: flags,
+                    core: core,
+                    connectionLimiter: initializer.connectionLimiter,
+                    pendingUpgrades: initializer.pendingUpgrades
+                )
+            )
         }
 
         var services: [any Service] = [

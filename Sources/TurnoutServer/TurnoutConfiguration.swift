@@ -35,6 +35,9 @@ package struct TurnoutConfiguration: Sendable {
     package var core: CoreConfiguration
     /// Event-loop threads. Default: one per core this process may run on (``UsableCores``).
     package var eventLoopThreads: Int
+    /// Timeouts and caps of the public port (request head, keep-alive idle, connection and
+    /// pending-upgrade caps); defaults in ``PublicPortLimits``.
+    package var limits: PublicPortLimits
 
     /// Creates a configuration; only the secret has no default.
     package init(
@@ -51,7 +54,8 @@ package struct TurnoutConfiguration: Sendable {
         jwtSecret: String,
         stack: WebSocketStackConfiguration = .init(),
         core: CoreConfiguration = .init(),
-        eventLoopThreads: Int = UsableCores.count
+        eventLoopThreads: Int = UsableCores.count,
+        limits: PublicPortLimits = .init()
     ) {
         self.host = host
         self.port = port
@@ -67,6 +71,7 @@ package struct TurnoutConfiguration: Sendable {
         self.stack = stack
         self.core = core
         self.eventLoopThreads = eventLoopThreads
+        self.limits = limits
     }
 
     /// The `/app-ws` URL put into `session_request` webhooks, for a public port bound at `port`.

@@ -29,4 +29,24 @@ struct ServeCommandTests {
         #expect(output.status == 64)
         #expect(output.stderr.contains("The max message size must be between 1024 and 1073741824 bytes (1 GiB), got 5000000000."))
     }
+
+    @Test(
+        "a public-port limit out of range exits 64 naming the option, its range and the value",
+        arguments: [
+            (["--request-head-timeout", "50ms"], [String: String](), "The request head timeout must be between 100ms and 300s, got 50ms."),
+            ([], ["TURNOUT_IDLE_TIMEOUT": "2h"], "The idle timeout must be between 100ms and 3600s, got 2h."),
+            (["--idle-timeout", "soon"], [:], "The idle timeout 'soon' is not a duration such as 500ms, 10s or 1m."),
+            (["--max-request-head-size", "100"], [:], "The max request head size must be between 1024 and 65536, got 100."),
+            ([], ["TURNOUT_MAX_CONNECTIONS": "0"], "The max connections must be between 1 and 10000000, got 0."),
+            (["--max-connections-per-ip", "0"], [:], "The max connections per IP must be between 1 and 10000000, got 0."),
+            (["--trusted-proxies", "11"], [:], "The trusted proxy count must be between 0 and 10, got 11."),
+            ([], ["TURNOUT_MAX_PENDING_UPGRADES": "many"], "TURNOUT_MAX_PENDING_UPGRADES=many is not a whole number."),
+            (["--max-pending-upgrades", "0"], [:], "The max pending upgrades must be between 1 and 100000, got 0."),
+        ]
+    )
+    func limitOutOfRange(options: [String], environment: [String: String], message: String) throws {
+        let output = try TurnoutProcess.run(["serve", "--dev"] + options, environment: environment)
+        #expect(output.status == 64)
+        #expect(output.stderr.contains(message))
+    }
 }

@@ -46,6 +46,9 @@ final class SpawnedServer: Sendable {
             "serve", "--echo", "--host", "127.0.0.1", "--port", "\(port)", "--admin-port", "\(adminPort)",
             "--flags", directory.appendingPathComponent("flags.yaml").path, "--apps", directory.appendingPathComponent("apps.yaml").path,
             "--log-level", "warning",
+            // The load comes from this one address, up to 20,000 idle sockets and a burst of
+            // handshakes at once: lift the caps that protect a production port.
+            "--max-connections", "10000000", "--max-connections-per-ip", "10000000", "--max-pending-upgrades", "100000",
         ]
         let process = Process()
         if let serverCPUs {

@@ -4,8 +4,8 @@ package import TurnoutCore
 
 /// Verifies and mints the HS256 tokens of protocol.md with one shared secret.
 ///
-/// Only HS256 is accepted: `alg: none`, other algorithms, bad signatures, malformed tokens and
-/// expired ones are refused with a ``TokenError``.
+/// Only HS256 is accepted: `alg: none`, other algorithms, bad signatures, malformed tokens
+/// (``TokenShape``), expired ones, and ones not yet valid are refused with a ``TokenError``.
 package struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
 
@@ -29,6 +29,7 @@ package struct TokenAuthority: Sendable {
 
     /// Verifies a glasses token and returns its user: the `email` claim.
     package func verifyGlassesToken(_ token: String) async throws(TokenError) -> String {
+        try TokenShape.check(token)
         let claims: GlassesTokenClaims
         do {
             claims = try await keys.verify(token, as: GlassesTokenClaims.self)
@@ -43,6 +44,7 @@ package struct TokenAuthority: Sendable {
 
     /// Verifies an app token and returns its `packageName` and `apiKey` claims.
     package func verifyAppToken(_ token: String) async throws(TokenError) -> AppCredentials {
+        try TokenShape.check(token)
         do {
             let claims = try await keys.verify(token, as: AppTokenClaims.self)
             return AppCredentials(packageName: claims.packageName, apiKey: claims.apiKey)

@@ -1,3 +1,4 @@
+package import Logging
 package import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -6,10 +7,14 @@ package import TurnoutCore
 /// Builds the pipeline of each connection on the public port.
 ///
 /// ```
-/// HTTP/1.1 decoder/encoder ─ NIO upgrade handler (one StackUpgrader per connection) ─ PublicHTTPHandler
-///                                  │ shouldUpgrade: UpgradeRouter.route → the shared slot
+/// RequestHeadSizeHandler ─ RequestTimeoutHandler ─ HTTP/1.1 encoder ─ decoder ─ HTTPExchangeObserver
+///   ─ ConnectionCapHandler ─ NIO upgrade handler (one StackUpgrader per connection) ─ PublicHTTPHandler
+///                                  │ shouldUpgrade: PendingUpgrades → UpgradeRouter.route → the shared slot
 ///                                  └ install: the chosen stack's install(on:), framing included
 /// ```
+/// The first four handlers enforce ``PublicPortLimits``; they are removed when the connection
+/// upgrades, so no HTTP limit ever touches an established WebSocket. The connection caps stay
+/// counted until the channel closes.
 /// The upgrader is built per connection so that `shouldUpgrade` and `install`
 /// share one event-loop-bound slot holding the router's outcome, as Hummingbird's
 /// `ShouldUpgradeResult` does; a refusal waits there for ``PublicHTTPHandler`` to write it.
@@ -20,6 +25,12 @@ package struct PublicChannelInitializer: Sendable {
     private let diagnostics: DiagnosticEndpoints?
     private let health: @Sendable () -> String
     private let openConnections: OpenConnections
+    private let limits: PublicPortLimits
+    /// The open connections counted against ``PublicPortLimits/maxConnections``.
+    package let connectionLimiter: ConnectionLimiter
+    /// The handshakes counted against ``PublicPortLimits/maxPendingUpgrades``.
+    package let pendingUpgrades: PendingUpgrades
+    private let logger: Logger
 
     /// Creates the initializer.
     /// - Parameters:
@@ -30,14 +41,22 @@ package struct PublicChannelInitializer: Sendable {
     ///     serves them (`turnout serve --echo`).
     ///   - health: The JSON body of `GET /health`.
     ///   - openConnections: Where core connections are recorded for `on_change: migrate`.
+    ///   - limits: The public port's timeouts and caps.
+    ///   - logger: For connections refused by a cap.
     package init(
         router: UpgradeRouter,
         stacks: TransportStacks,
         core: SessionRegistry,
         diagnostics: DiagnosticEndpoints?,
         health: @escaping @Sendable () -> String,
-        openConnections: OpenConnections
+        openConnections: OpenConnections,
+        limits: PublicPortLimits = .init(),
+        logger: Logger
     ) {
+        self.limits = limits
+        self.connectionLimiter = ConnectionLimiter(maxConnections: limits.maxConnections, maxPerAddress: limits.maxConnectionsPerAddress)
+        self.pendingUpgrades = PendingUpgrades(limit: limits.maxPendingUpgrades)
+        self.logger = logger
         self.router = router
         self.stacks = stacks
         self.core = core
@@ -56,12 +75,21 @@ package struct PublicChannelInitializer: Sendable {
             let core = self.core
             let diagnostics = self.diagnostics
             let openConnections = self.openConnections
+            let pendingUpgrades = self.pendingUpgrades
+            let retryAfter = self.limits.retryAfterSeconds
             let upgrader = StackUpgrader(
                 shouldUpgrade: { channel, head in
                     let remote = Self.describe(channel.remoteAddress)
                     let request = UpgradeRequest(head: head)
+                    guard pendingUpgrades.tryAcquire() else {
+                        let refusal = UpgradeRefusal.overCapacity("pending upgrades", retryAfterSeconds: retryAfter, at: router.now)
+                        router.record(.refuse(refusal), path: request.path, remoteAddress: remote)
+                        slot.value = .refuse(refusal)
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
                     let promise = channel.eventLoop.makePromise(of: UpgradeOutcome.self)
                     promise.completeWithTask { await router.route(request, remoteAddress: remote) }
+                    promise.futureResult.whenComplete { _ in pendingUpgrades.release() }
                     return promise.futureResult.map { outcome in
                         slot.value = outcome
                         if case .accept = outcome { return HTTPHeaders() }
@@ -92,17 +120,29 @@ package struct PublicChannelInitializer: Sendable {
                     }
                 }
             )
-            let boundHTTPHandler = NIOLoopBound(httpHandler, eventLoop: channel.eventLoop)
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            let now: @Sendable () -> Timestamp = { router.now }
+            let headSize = RequestHeadSizeHandler(limit: limits.maxRequestHeadBytes, now: now)
+            let timeouts = RequestTimeoutHandler(headTimeout: limits.requestHeadTimeout, idleTimeout: limits.idleTimeout, now: now)
+            let observer = HTTPExchangeObserver()
+            let caps = ConnectionCapHandler(limiter: connectionLimiter, limits: limits, now: now, logger: logger)
+            let httpOnly: [any RemovableChannelHandler] = [httpHandler, headSize, timeouts, observer, caps]
+            let boundHTTPOnly = NIOLoopBound(httpOnly, eventLoop: channel.eventLoop)
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
                 withServerUpgrade: (
                     upgraders: [upgrader],
                     completionHandler: { context in
-                        context.pipeline.syncOperations.removeHandler(boundHTTPHandler.value, promise: nil)
+                        for handler in boundHTTPOnly.value {
+                            context.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                        }
                     }
                 ),
                 withErrorHandling: true
             )
-            try channel.pipeline.syncOperations.addHandler(httpHandler)
+            try pipeline.addHandler(httpHandler)
+            try pipeline.addHandlers([headSize, timeouts], position: .first)
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandlers([observer, caps], position: .after(decoder))
         }
     }
 

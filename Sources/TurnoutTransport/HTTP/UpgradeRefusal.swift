@@ -20,6 +20,12 @@ package struct UpgradeRefusal: Sendable, Hashable {
         /// Not a valid WebSocket handshake: no `Sec-WebSocket-Key`, a version other than 13,
         /// or an upgrade after another request on the same connection.
         case badHandshake = "bad_handshake"
+        /// A connection cap or the pending-upgrade cap was reached (503).
+        case overCapacity = "over_capacity"
+        /// The request head did not arrive in time (408).
+        case requestTimeout = "request_timeout"
+        /// The request head was too large (431).
+        case headTooLarge = "head_too_large"
     }
 
     /// What went wrong.
@@ -28,10 +34,17 @@ package struct UpgradeRefusal: Sendable, Hashable {
     package var status: HTTPResponseStatus
     /// The JSON body, exactly as the client library expects it.
     package var body: String
+    /// The `Retry-After` header in seconds, for 503s; `nil` for no header.
+    package var retryAfterSeconds: Int? = nil
 
     /// The response to write.
     package var response: HTTPResponse {
-        .json(status, body, closesConnection: true)
+        HTTPResponse(
+            status: status,
+            body: body,
+            closesConnection: true,
+            extraHeaders: retryAfterSeconds.map { [("Retry-After", String($0))] } ?? []
+        )
     }
 
     /// 404 for a path that is not a WebSocket endpoint.
@@ -73,7 +86,7 @@ package struct UpgradeRefusal: Sendable, Hashable {
     }
 
     /// `{"type":…,"code":…,"message":…,"timestamp":…}`, the shape of every refusal in protocol.md.
-    private static func body(type: String, code: String?, message: String, at time: Timestamp) -> String {
+    static func body(type: String, code: String?, message: String, at time: Timestamp) -> String {
         var buffer = ByteBuffer()
         buffer.writeString(#"{"type":"#)
         buffer.writeJSONString(type)

@@ -34,6 +34,15 @@ package struct UpgradeRequest: Sendable {
         return nil
     }
 
+    /// Whether an `Authorization` header names the Bearer scheme, with a token or without one
+    /// (`Authorization: Bearer` alone is JWT mode of `/app-ws` with an empty token, not legacy mode).
+    package var hasBearerAuthorization: Bool {
+        headers["Authorization"].contains { value in
+            let scheme = value.trimmingCharacters(in: .whitespaces).prefix { $0 != " " }
+            return scheme.lowercased() == "bearer"
+        }
+    }
+
     /// A non-empty header value.
     package func header(_ name: String) -> String? {
         guard let value = headers.first(name: name)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }

@@ -114,7 +114,7 @@ package struct UpgradeRouter: Sendable {
     }
 
     private func routeApp(_ request: UpgradeRequest, remoteAddress: String) async -> UpgradeOutcome {
-        guard let token = request.bearerToken else {
+        guard request.hasBearerAuthorization else {
             // Legacy mode: the user is learnt from tpa_connection_init; the server's own webhook
             // URL carries ?userId= so the app joins its user's stack.
             let hint = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
@@ -132,6 +132,9 @@ package struct UpgradeRouter: Sendable {
         }
         guard let userId = request.header("x-user-id"), request.header("x-session-id") != nil else {
             return .refuse(.missingAppHeaders(at: clock.now()))
+        }
+        guard let token = request.bearerToken else {
+            return .refuse(.invalidAppToken(TokenError(reason: "the Bearer token is empty"), at: clock.now()))
         }
         let credentials: AppCredentials
         do {
@@ -165,7 +168,8 @@ package struct UpgradeRouter: Sendable {
         return .accept(AcceptedUpgrade(target: target, stack: stack, identity: identity, decision: nil, configuration: configuration.echoStack))
     }
 
-    private func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
+    /// Counts an outcome in `turnout_upgrades_total` (and `turnout_decisions_total`) and logs it.
+    func record(_ outcome: UpgradeOutcome, path: String, remoteAddress: String) {
         switch outcome {
         case .accept(let upgrade):
             Counter(label: "turnout_upgrades_total", dimensions: [("result", "accepted")]).increment()

@@ -98,11 +98,13 @@ enum TestServerError: Error {
 ///   - flags: The initial flags.yaml.
 ///   - core: The core's timings; heartbeat off by default so transcripts hold no pings.
 ///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
+///   - logger: The server's root logger; by default one that logs only critical lines.
 func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
     drainTimeout: Duration = .seconds(5),
     reloadsOnSIGHUP: Bool = false,
+    logger configuredLogger: Logger? = nil,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -131,6 +133,7 @@ func withTestServer(
 
     var logger = Logger(label: "e2e")
     logger.logLevel = .critical
+    if let configuredLogger { logger = configuredLogger }
     var configuration = TurnoutConfiguration(
         host: "127.0.0.1",
         port: 0,
