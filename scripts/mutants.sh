@@ -147,7 +147,7 @@ main() {
             echo "SURVIVED $name: swift test --filter '${filters[$i]}' passed with $file broken (log: $log)"
             survived+=("$name")
         else
-            reason="$(grep -m1 -E 'recorded an issue|failed' "$log" | cut -c1-160 || true)"
+            reason="$(grep -m1 -E 'recorded an issue|^✘' "$log" | cut -c1-160 || true)"
             echo "killed   $name: ${reason:-the suite failed}"
             killed=$((killed + 1))
         fi
