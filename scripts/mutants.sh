@@ -143,11 +143,15 @@ main() {
             stale+=("$name")
             continue
         fi
-        if swift test --skip-build --filter "${filters[$i]}" >>"$log" 2>&1; then
+        # A hung suite also noticed the breakage, but it must not stall the run.
+        status=0
+        timeout --kill-after=10 900 swift test --skip-build --filter "${filters[$i]}" >>"$log" 2>&1 || status=$?
+        if [ "$status" -eq 0 ]; then
             echo "SURVIVED $name: swift test --filter '${filters[$i]}' passed with $file broken (log: $log)"
             survived+=("$name")
         else
             reason="$(grep -m1 -E 'recorded an issue|^✘' "$log" | cut -c1-160 || true)"
+            if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then reason="the suite hung for 15 minutes"; fi
             echo "killed   $name: ${reason:-the suite failed}"
             killed=$((killed + 1))
         fi

@@ -57,19 +57,28 @@ package final class EventQueue<Element: Sendable>: Sendable {
         self.state.withLock { $0.history }
     }
 
-    /// The next element, or `nil` once finished and drained.
+    /// The next element, or `nil` once finished and drained, or once the waiting task is
+    /// cancelled (a test's time limit cancels it: the test then fails instead of hanging).
     package func next() async -> Element? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-            let immediate = self.state.withLock { state -> Element?? in
-                if state.head < state.buffer.count {
-                    defer { state.head += 1 }
-                    return .some(state.buffer[state.head])
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
+                let immediate = self.state.withLock { state -> Element?? in
+                    if state.head < state.buffer.count {
+                        defer { state.head += 1 }
+                        return .some(state.buffer[state.head])
+                    }
+                    if state.finished || Task.isCancelled { return .some(nil) }
+                    state.waiter = continuation
+                    return nil
                 }
-                if state.finished { return .some(nil) }
-                state.waiter = continuation
-                return nil
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: nil)
         }
     }
 }
