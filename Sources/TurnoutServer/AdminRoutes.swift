@@ -5,12 +5,15 @@ import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport
 
-/// The admin port's answers: `/metrics`, `/admin/flags`, `/admin/route`, `/admin/connections`.
+/// The admin port's answers: `/metrics`, `/admin/flags`, `/admin/route`, `/admin/connections`,
+/// `/admin/compare`.
 ///
 /// When the port is bound beyond loopback every request needs `Authorization: Bearer <token>`.
 struct AdminRoutes: Sendable {
     let flags: FlagStore
     let core: SessionRegistry
+    /// The samples behind `/admin/compare`.
+    let compare: CompareHistory
     /// `nil` when the admin port is loopback-only and needs no token.
     let requiredToken: String?
 
@@ -33,6 +36,8 @@ struct AdminRoutes: Sendable {
             return .json(.ok, flagsReport())
         case "/admin/route":
             return route(request)
+        case "/admin/compare":
+            return .json(.ok, CompareReport.json(compare).text)
         case "/admin/connections":
             return .json(.ok, connections(userId: request.query["userId"]))
         default:

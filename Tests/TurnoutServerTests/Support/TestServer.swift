@@ -98,11 +98,13 @@ enum TestServerError: Error {
 ///   - flags: The initial flags.yaml.
 ///   - core: The core's timings; heartbeat off by default so transcripts hold no pings.
 ///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
+///   - compareSampling: The `/admin/compare` sampler's timers and clock; production's by default.
 func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
     drainTimeout: Duration = .seconds(5),
     reloadsOnSIGHUP: Bool = false,
+    compareSampling: CompareSampling = .init(),
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -149,6 +151,7 @@ func withTestServer(
     let application = TurnoutApplication(
         configuration: configuration,
         reloadsOnSIGHUP: reloadsOnSIGHUP,
+        compareSampling: compareSampling,
         onServerRunning: { started.yield($0) },
         logger: logger
     )
