@@ -66,4 +66,47 @@ struct CompareEndToEndTests {
             }
         }
     }
+
+    @Test("turnout compare reads a live server beyond loopback with its admin token, and names a refusal")
+    func compareCommandAgainstLiveServer() async throws {
+        let scheduler = ManualScheduler()
+        let sampled = EventQueue<Void>()
+        let sampling = CompareSampling(scheduler: scheduler, now: { scheduler.now }, onSample: { sampled.yield(()) })
+        let beyondLoopback: (inout TurnoutConfiguration) -> Void = {
+            $0.adminHost = "0.0.0.0"
+            $0.adminToken = "compare-token"
+        }
+        try await withTestServer(flags: Self.flags, compareSampling: sampling, configure: beyondLoopback) { server in
+            _ = await sampled.next()
+            let glasses = try await server.connectGlasses("nat@example.com")
+            _ = await glasses.next()
+            scheduler.advance(by: .seconds(2))
+            _ = await sampled.next()
+
+            let url = "http://127.0.0.1:\(server.running.adminPort)"
+            let snapshot = try await CompareFetcher.fetch(adminURL: url, token: "compare-token")
+            let minute = try #require(snapshot.windows["1m"])
+            #expect(minute.seconds == 2)
+            #expect((minute.native.connections.opened["glasses"] ?? 0) >= 1)
+
+            var refused: CompareFetchError?
+            do throws(CompareFetchError) {
+                _ = try await CompareFetcher.fetch(adminURL: url, token: nil)
+            } catch {
+                refused = error
+            }
+            #expect(refused?.message.hasPrefix("HTTP 401") == true)
+
+            let table = CompareTable.render(
+                [.init(name: url, answer: .success(snapshot)), .init(name: url + "/", answer: .success(snapshot))],
+                window: "1m"
+            )
+            let rows = table.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.contains { $0.prefix(2) == ["all", "compat"] })
+            #expect(rows.contains { $0.prefix(2) == [url, "compat"] })
+            #expect(rows.contains { $0.first == "native" })
+            try await glasses.sendClose(1000)
+            _ = await glasses.transcript()
+        }
+    }
 }
