@@ -5,8 +5,8 @@ import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport
 
-/// The admin port's answers: `/metrics`, `/admin/flags`, `/admin/route`, `/admin/connections`,
-/// `/admin/compare`.
+/// The admin port's answers: the dashboard at `/`, `/metrics`, `/admin/flags`, `/admin/route`,
+/// `/admin/connections`, `/admin/compare`.
 ///
 /// When the port is bound beyond loopback every request needs `Authorization: Bearer <token>`.
 struct AdminRoutes: Sendable {
@@ -36,8 +36,10 @@ struct AdminRoutes: Sendable {
             return .json(.ok, flagsReport())
         case "/admin/route":
             return route(request)
+        case "/":
+            return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: DashboardPage.html)
         case "/admin/compare":
-            return .json(.ok, CompareReport.json(compare).text)
+            return .json(.ok, CompareReport.json(compare, series: request.query["series"] == "1").text)
         case "/admin/connections":
             return .json(.ok, connections(userId: request.query["userId"]))
         default:

@@ -98,6 +98,32 @@ final class CompareHistory: Sendable {
         }
     }
 
+    /// Every `step`-th sample back from the newest, and the oldest, oldest first: the points of
+    /// the dashboard's charts.
+    ///
+    /// - Parameter step: Samples between two points; 5 gives one point per 10 s.
+    /// - Returns: Each point's time in seconds before the newest sample (0 for the newest), its
+    ///   reading, and each stack's open connections at it.
+    func points(step: Int) -> [(secondsAgo: Double, reading: CompareReading)] {
+        self.ring.withLock { ring in
+            guard ring.count > 0 else { return [] }
+            let newest = (ring.next - 1 + self.capacity) % self.capacity
+            var points: [(secondsAgo: Double, reading: CompareReading)] = []
+            var back = 0
+            while back < ring.count {
+                let slot = (newest - back + self.capacity) % self.capacity
+                points.append((Double(ring.times[newest] - ring.times[slot]) / 1e9, Self.reading(ring.values, slot: slot)))
+                back += max(1, step)
+            }
+            // The oldest sample closes the series, so that the charts reach back as far as the history.
+            if back - max(1, step) != ring.count - 1 {
+                let slot = (newest - (ring.count - 1) + self.capacity) % self.capacity
+                points.append((Double(ring.times[newest] - ring.times[slot]) / 1e9, Self.reading(ring.values, slot: slot)))
+            }
+            return points.reversed()
+        }
+    }
+
     private static func reading(_ values: [Double], slot: Int) -> CompareReading {
         let start = slot * CompareLayout.width
         return CompareReading(values: Array(values[start..<start + CompareLayout.width]))

@@ -7,19 +7,22 @@ enum CompareReport {
     static let windows: [(name: String, seconds: Int)] = [("1m", 60), ("5m", 300), ("15m", 900)]
 
     /// The whole answer for `history`.
-    static func json(_ history: CompareHistory) -> CompareJSON {
+    /// - Parameter series: Add ``series(_:)`` under `series` (`?series=1`, for the dashboard).
+    static func json(_ history: CompareHistory, series: Bool = false) -> CompareJSON {
         var windows: [String: CompareJSON] = [:]
         for (name, seconds) in Self.windows {
             windows[name] = Self.json(history.window(seconds: seconds))
         }
-        return .object([
+        var object: [String: CompareJSON] = [
             "intervalSeconds": .number(Double(CompareHistory.interval.components.seconds)),
             "capacity": .number(Double(history.capacity)),
             "samples": .number(Double(history.count)),
             "historyBytes": .number(Double(history.byteCount)),
             "handlingBucketsMicroseconds": .array(CompareLayout.bucketBounds.map { $0.isFinite ? .number($0 * 1e6) : .null }),
             "windows": .object(windows),
-        ])
+        ]
+        if series { object["series"] = Self.series(history) }
+        return .object(object)
     }
 
     /// One window: each stack, their ratios, and the refusals no stack owns.

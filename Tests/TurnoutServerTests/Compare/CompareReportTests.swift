@@ -198,3 +198,31 @@ struct CompareReadingTests {
         #expect(reading.values.reduce(0, +) == total)
     }
 }
+
+@Suite("/admin/compare?series=1: the dashboard's charts")
+struct CompareSeriesTests {
+    @Test("the driven history gives one point per interval, exactly")
+    func exactSeries() {
+        let compat =
+            #"{"abnormalPerConnectionMinute":[0,0],"backpressurePerSecond":[0,0],"messagesInPerSecond":[5,0],"#
+            + #""messagesOutPerSecond":[10,0],"open":[2,1],"p99Microseconds":[49.75,null]}"#
+        let native =
+            #"{"abnormalPerConnectionMinute":[0,20],"backpressurePerSecond":[0,1.5],"messagesInPerSecond":[10,0],"#
+            + #""messagesOutPerSecond":[20,0],"open":[2,1],"p99Microseconds":[99,null]}"#
+        let expected = #"{"compat":\#(compat),"native":\#(native),"secondsAgo":[2,0],"stepSeconds":2}"#
+        #expect(CompareReport.series(CompareReportTests.drivenHistory()).text == expected)
+    }
+
+    @Test("points go back by the step from the newest sample and end with the oldest")
+    func points() {
+        let history = CompareHistory()
+        for second in 0..<12 {
+            history.append(CompareReading(), at: .seconds(2 * second))
+        }
+        #expect(history.points(step: 5).map(\.secondsAgo) == [22, 20, 10, 0])
+        #expect(history.points(step: 1).count == 12)
+        #expect(CompareHistory().points(step: 5).isEmpty)
+        // 12 samples: one point per 10 s.
+        #expect(CompareReport.series(history).text.hasSuffix(#""secondsAgo":[20,10,0],"stepSeconds":10}"#))
+    }
+}
