@@ -30,14 +30,21 @@ package struct CompareSnapshot: Decodable, Sendable, Equatable {
             package var connectionMinutes: Double
         }
 
+        /// Open and opened connections by endpoint.
         package var connections: Connections
+        /// Messages received per second over the window; `nil` with fewer than two samples.
         package var messagesInPerSecond: Double?
+        /// Messages sent per second over the window; `nil` with fewer than two samples.
         package var messagesOutPerSecond: Double?
+        /// Bytes received per second over the window; `nil` with fewer than two samples.
         package var bytesInPerSecond: Double?
+        /// Bytes sent per second over the window; `nil` with fewer than two samples.
         package var bytesOutPerSecond: Double?
+        /// The window's handling-time histogram.
         package var handling: Handling
         /// Closes by code, and `total`.
         package var closes: [String: Double]
+        /// Abnormal closes and the connection-minutes they happened in.
         package var abnormalCloses: AbnormalCloses
         /// Backpressure events by kind, and `total`.
         package var backpressure: [String: Double]
@@ -47,7 +54,9 @@ package struct CompareSnapshot: Decodable, Sendable, Equatable {
     package struct Window: Decodable, Sendable, Equatable {
         /// How long the window really is, in seconds.
         package var seconds: Double
+        /// compat's figures.
         package var compat: Figures
+        /// native's figures.
         package var native: Figures
         /// Refused upgrades by reason and `total`; they belong to no stack.
         package var upgradeRefusals: [String: Double]
