@@ -136,7 +136,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, flags check | explain | simulate, token, bench.
+        // The command line: serve, flags check | explain | simulate, token, bench, compare.
         .executableTarget(
             name: "turnout",
             dependencies: [

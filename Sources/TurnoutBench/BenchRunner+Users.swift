@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TurnoutCore
 import TurnoutTransport
 
 extension BenchRunner {

@@ -201,7 +201,7 @@ package final class BenchRunner: Sendable {
         }
         var split: SplitCheck?
         if let percent = self.splitPercent {
-            warnings.append("split: both stacks share one server process, so server CPU and RSS per connection are for the whole process")
+            warnings.append(BenchReport.sharedProcessWarning)
             var pinned = false
             if case .spawn = self.options.target { pinned = true }
             split = SplitCheck(

@@ -5,19 +5,25 @@ import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport
 
-/// The admin port's answers: `/metrics`, `/admin/flags`, `/admin/route`, `/admin/connections`.
+/// The admin port's answers: the dashboard at `/`, `/metrics`, `/admin/flags`, `/admin/route`,
+/// `/admin/connections`, `/admin/compare`.
 ///
 /// When the port is bound beyond loopback every request needs `Authorization: Bearer <token>`.
 struct AdminRoutes: Sendable {
     let flags: FlagStore
     let core: SessionRegistry
+    /// The samples behind `/admin/compare`.
+    let compare: CompareHistory
     /// `nil` when the admin port is loopback-only and needs no token.
     let requiredToken: AdminToken?
 
-    /// - Parameter requiredToken: `TURNOUT_ADMIN_TOKEN` when the port is bound beyond loopback.
-    init(flags: FlagStore, core: SessionRegistry, requiredToken: String?) {
+    /// - Parameters:
+    ///   - compare: The samples behind `/admin/compare`.
+    ///   - requiredToken: `TURNOUT_ADMIN_TOKEN` when the port is bound beyond loopback.
+    init(flags: FlagStore, core: SessionRegistry, compare: CompareHistory, requiredToken: String?) {
         self.flags = flags
         self.core = core
+        self.compare = compare
         self.requiredToken = requiredToken.map(AdminToken.init)
     }
 
@@ -40,6 +46,10 @@ struct AdminRoutes: Sendable {
             return .json(.ok, flagsReport())
         case "/admin/route":
             return route(request)
+        case "/":
+            return HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: DashboardPage.html)
+        case "/admin/compare":
+            return .json(.ok, CompareReport.json(compare, series: request.query["series"] == "1").text)
         case "/admin/connections":
             return .json(.ok, connections(userId: request.query["userId"]))
         default:

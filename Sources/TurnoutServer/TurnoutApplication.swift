@@ -16,8 +16,8 @@ import UnixSignals
 /// and admin ports, and their lifecycle; the server's one entry point.
 ///
 /// A `Service`, as Hummingbird's `Application` is: ``run()`` loads the files and runs one inner
-/// service group, flag watcher → apps watcher → SIGHUP reloads → stack migrator → admin port →
-/// public port, each port bound inside its own service. `onServerRunning` reports the bound
+/// service group, flag watcher → apps watcher → SIGHUP reloads → stack migrator → compare
+/// sampler → admin port → public port, each port bound inside its own service. `onServerRunning` reports the bound
 /// ports once both serve. Graceful shutdown of the group that runs the application (SIGTERM or
 /// SIGINT in ``runService()``, `triggerGracefulShutdown()` in tests) stops accepting, closes every
 /// WebSocket with 1001 `Server shutting down`, waits up to the drain timeout, and returns.
@@ -41,6 +41,7 @@ package struct TurnoutApplication: Service {
     let configuration: TurnoutConfiguration
     private let stacks: TransportStacks
     private let reloadsOnSIGHUP: Bool
+    private let compareSampling: CompareSampling
     private let onServerRunning: @Sendable (Running) async -> Void
     private let logger: Logger
 
@@ -50,18 +51,22 @@ package struct TurnoutApplication: Service {
     ///   - stacks: The compat and native stacks. Default: what production runs.
     ///   - reloadsOnSIGHUP: Whether SIGHUP reloads flags.yaml and apps.yaml. The server traps
     ///     SIGHUP only while it runs; off in tests except the one that sends it.
+    ///   - compareSampling: The timers and clock of `/admin/compare`'s sampler. Default: the
+    ///     server's event loops and the continuous clock.
     ///   - onServerRunning: Called once both ports are bound, before either accepts a connection.
     ///   - logger: The root logger.
     package init(
         configuration: TurnoutConfiguration,
         stacks: TransportStacks = .production,
         reloadsOnSIGHUP: Bool = true,
+        compareSampling: CompareSampling = .init(),
         onServerRunning: @escaping @Sendable (Running) async -> Void = { _ in },
         logger: Logger
     ) {
         self.configuration = configuration
         self.stacks = stacks
         self.reloadsOnSIGHUP = reloadsOnSIGHUP
+        self.compareSampling = compareSampling
         self.onServerRunning = onServerRunning
         self.logger = logger
     }
@@ -145,7 +150,21 @@ package struct TurnoutApplication: Service {
             limits: configuration.limits,
             logger: logger
         )
-        let routes = AdminRoutes(flags: flags, core: core, requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken)
+        let compare = CompareHistory()
+        let start = ContinuousClock.now
+        let sampler = CompareSampler(
+            history: compare,
+            scheduler: compareSampling.scheduler ?? EventLoopScheduler(group: group),
+            now: compareSampling.now ?? { ContinuousClock.now - start },
+            read: { CompareReading(metrics: MetricsText(TurnoutMetrics.render())) },
+            onSample: compareSampling.onSample
+        )
+        let routes = AdminRoutes(
+            flags: flags,
+            core: core,
+            compare: compare,
+            requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken
+        )
         let ports = BoundPorts()
         let onServerRunning = self.onServerRunning
         let reportWhenBothBound: @Sendable (Int?, Int?) async -> Void = { publicPort, adminPort in
@@ -184,6 +203,7 @@ package struct TurnoutApplication: Service {
         }
         services += [
             StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
+            sampler,
             ListeningServer(
                 configuration: .init(name: "admin", host: configuration.adminHost, port: configuration.adminPort, drainTimeout: .seconds(1)),
                 group: group,

@@ -11,14 +11,18 @@ package enum TurnoutMetrics {
     package static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
-            .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50),
-            .milliseconds(250), .seconds(1),
-        ]
+        factory.defaultDurationHistogramBuckets = Self.durationBuckets
         MetricsSystem.bootstrap(factory)
         return registry
     }()
+
+    /// The upper bounds of every duration histogram (`turnout_message_handling_seconds`), below
+    /// the implicit `+Inf`; `/admin/compare` reads its percentiles from the same buckets.
+    package static let durationBuckets: [Duration] = [
+        .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+        .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50),
+        .milliseconds(250), .seconds(1),
+    ]
 
     /// Installs the registry as the swift-metrics backend, once.
     package static func bootstrap() {

@@ -8,6 +8,6 @@ struct Turnout: AsyncParsableCommand {
         commandName: "turnout",
         abstract: "A WebSocket server that moves clients between two transport stacks, per user, with numbers.",
         version: TurnoutVersion.current,
-        subcommands: [ServeCommand.self, FlagsCommand.self, TokenCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, FlagsCommand.self, TokenCommand.self, BenchCommand.self, CompareCommand.self]
     )
 }

@@ -4,10 +4,10 @@ import TurnoutBench
 
 @Suite("HTML report: table, charts, escaping")
 struct HTMLReportTests {
-    static func report(summary: [StackResult], warnings: [String] = []) -> BenchReport {
+    static func report(summary: [StackResult], warnings: [String] = [], plan: String = "split:50") -> BenchReport {
         BenchReport(
             scenario: .glasses,
-            plan: "split:50",
+            plan: plan,
             parameters: "users=2 apps=2 rate=10/s audio=50/s",
             secondsPerMeasurement: 10,
             measurements: [summary],
@@ -28,28 +28,61 @@ struct HTMLReportTests {
 
     @Test("the table has the terminal table's rows, with the native/compat ratio cells")
     func table() {
-        let report = Self.report(summary: [Self.result(.compat, rate: 1000, p50: 100), Self.result(.native, rate: 2000, p50: 50)])
+        let report = Self.report(
+            summary: [Self.result(.compat, rate: 1000, p50: 100), Self.result(.native, rate: 2000, p50: 50)],
+            plan: "both (3 rounds)"
+        )
         let html = HTMLReport.render(report, date: Date(timeIntervalSince1970: 0))
         #expect(html.contains("<tr><th>figure</th><th>compat</th><th>native</th><th>native/compat</th></tr>"))
         #expect(html.contains("<tr><td>msgs/s</td><td>1,000</td><td>2,000</td><td>2.00×</td></tr>"))
         #expect(html.contains("<tr><td>p50 latency (µs)</td><td>100.0</td><td>50.0</td><td>0.50×</td></tr>"))
         #expect(html.contains("<tr><td>audio bytes/s</td><td>0</td><td>0</td><td>–</td></tr>"))
         #expect(html.contains("<tr><td>server RSS per connection (KiB)</td><td>–</td><td>–</td><td>–</td></tr>"))
+        // Stacks measured one after the other: every figure is per stack, no row spans.
+        #expect(html.contains("<tr><td>server CPU (% of a core)</td><td>50.0</td><td>50.0</td><td>1.00×</td></tr>"))
+        #expect(!html.contains("<td colspan") && !html.contains(HTMLReport.processWideNote))
         let terminalRows = report.table.split(separator: "\n").count - 2
         #expect(Self.count("<tr><td>", in: html) == terminalRows)
     }
 
-    @Test("one <svg per chart: a CDF per stack and the throughput bars; no script")
+    @Test("in a split, process-wide rows show one figure spanning both columns, with a note instead of the warning")
+    func processWideRows() {
+        let report = Self.report(
+            summary: [Self.result(.compat, rate: 1000, p50: 100), Self.result(.native, rate: 2000, p50: 50)],
+            warnings: [BenchReport.sharedProcessWarning, "another warning"]
+        )
+        let html = HTMLReport.render(report, date: Date(timeIntervalSince1970: 0))
+        #expect(html.contains(#"<tr class="process"><td>server CPU (% of a core) *</td><td colspan="2">50.0</td><td>–</td></tr>"#))
+        #expect(html.contains(#"<tr class="process"><td>client CPU (% of a core) *</td><td colspan="2">20.0</td><td>–</td></tr>"#))
+        // The process's CPU over both stacks' messages: 50 % of a core over 3,000 msgs/s.
+        #expect(html.contains(#"<tr class="process"><td>server CPU per msg (µs) *</td><td colspan="2">166.67</td><td>–</td></tr>"#))
+        #expect(html.contains(#"<tr class="process"><td>server RSS per connection (KiB) *</td><td colspan="2">–</td><td>–</td></tr>"#))
+        #expect(Self.count(#"<tr class="process">"#, in: html) == 4)
+        #expect(html.contains("<p class=\"note\">\(HTMLReport.escape(HTMLReport.processWideNote))</p>"))
+        #expect(!html.contains(HTMLReport.escape(BenchReport.sharedProcessWarning)))
+        #expect(html.contains("<li>warning: another warning</li>"))
+        // Per-stack rows keep their three cells.
+        #expect(html.contains("<tr><td>msgs/s</td><td>1,000</td><td>2,000</td><td>2.00×</td></tr>"))
+        let terminalRows = report.table.split(separator: "\n").count - 2
+        #expect(Self.count("<tr><td>", in: html) + 4 == terminalRows)
+    }
+
+    @Test("two charts: both stacks' latency CDFs on one, with a legend, and the throughput bars; no script")
     func charts() {
         let both = HTMLReport.render(
             Self.report(summary: [Self.result(.compat, rate: 1000, p50: 100), Self.result(.native, rate: 2000, p50: 50)]),
             date: Date(timeIntervalSince1970: 0)
         )
-        #expect(Self.count("<svg", in: both) == 3)
-        #expect(Self.count("</svg>", in: both) == 3)
+        #expect(Self.count("<svg", in: both) == 2)
+        #expect(Self.count("</svg>", in: both) == 2)
+        #expect(both.contains(#"aria-label="compat and native latency CDF""#))
         #expect(Self.count("<polyline", in: both) == 2)
+        #expect(both.contains(#"<polyline points=""#) && both.contains(#"class="compat"><title>compat</title></polyline>"#))
+        #expect(both.contains(#"class="native"><title>native</title></polyline>"#))
         #expect(Self.count("<circle", in: both) == 2 * LatencyPoint.percentiles.count)
-        #expect(both.contains("<title>p99.9: "))
+        #expect(both.contains("<title>compat p99.9: ") && both.contains("<title>native p99.9: "))
+        #expect(Self.count(#"class="legend "#, in: both) == 2)
+        #expect(both.contains("<figcaption>compat and native on one chart</figcaption>"))
         #expect(both.contains("2,000 msgs/s</text>"))
         #expect(!both.lowercased().contains("<script"))
         let external = both.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")

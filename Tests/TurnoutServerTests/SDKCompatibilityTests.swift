@@ -118,7 +118,9 @@ struct SDKCompatibilityTests {
                 let seen = try #require(seenAtWebhook.withLockedValue { $0 }).filter { !$0.isPingOrPong && $0 != .closed }
                 // The ack, then app_stopped and the close: all on the app's socket before the webhook.
                 #expect(seen.count == 3)
-                #expect(seen.dropFirst().first.map(Transcript.describe) == #"text {"type":"app_stopped","reason":"user_disabled","timestamp":"<ts>"}"#)
+                #expect(
+                    seen.dropFirst().first.map(Transcript.describe) == #"text {"type":"app_stopped","reason":"user_disabled","timestamp":"<ts>"}"#
+                )
                 #expect(seen.dropFirst(2).first == .close(1000, "App stopped"))
                 try await glasses.expectText(type: "app_state_change")
                 await app.close()

@@ -38,6 +38,15 @@ package struct BenchReport: Codable, Sendable {
         self.split = split
     }
 
+    /// The warning of a split run, whose stacks share one server process; the HTML report
+    /// says it in the note under its table instead.
+    package static let sharedProcessWarning =
+        "split: both stacks share one server process, so server CPU and RSS per connection are for the whole process"
+
+    /// Whether a run loaded both stacks at once in one server (`split:P`), so that server and
+    /// client figures are the whole process's rather than one stack's.
+    package var sharesOneProcess: Bool { self.plan.hasPrefix("split") }
+
     /// Whether no measurement lost, reordered or failed anything, `/metrics` agreed, and a
     /// split's traffic matched the split.
     package var isClean: Bool { self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) }

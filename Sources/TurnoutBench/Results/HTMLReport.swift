@@ -1,8 +1,8 @@
 package import Foundation
 
-/// `--report FILE.html`: the run as one self-contained HTML page — the side-by-side table, a
-/// latency CDF chart per stack and throughput bars, drawn as inline SVG. No external assets,
-/// no JavaScript.
+/// `--report FILE.html`: the run as one self-contained HTML page — the side-by-side table, the
+/// stacks' latency CDFs on one chart and throughput bars, drawn as inline SVG. No external
+/// assets, no JavaScript.
 ///
 /// Every function is pure: same report and date, same text. All text from the report is
 /// escaped with ``escape(_:)``.
@@ -33,7 +33,9 @@ package enum HTMLReport {
             "<h2>Side by side</h2>",
             Self.table(report),
         ]
-        let problems = report.warnings.map { "warning: " + $0 } + report.summary.flatMap { $0.metricsMismatches.map { "error: /metrics: " + $0 } }
+        // A split's shared process is explained under the table, beside the rows it concerns.
+        let warnings = report.warnings.filter { !(report.sharesOneProcess && $0 == BenchReport.sharedProcessWarning) }
+        let problems = warnings.map { "warning: " + $0 } + report.summary.flatMap { $0.metricsMismatches.map { "error: /metrics: " + $0 } }
         if !problems.isEmpty {
             body.append("<ul class=\"notes\">" + problems.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul>")
         }
@@ -41,9 +43,10 @@ package enum HTMLReport {
         if report.scenario != .idle {
             body.append("<h2>Latency CDF</h2>")
             body.append("<p class=\"meta\">Latency (µs, log scale) at each percentile; the percentile axis is logarithmic in 1 − p.</p>")
-            let scale = Self.decades(report.summary.flatMap { $0.latencyCDF.map(\.micros) })
-            for result in report.summary where !result.latencyCDF.isEmpty {
-                body.append("<figure>\(Self.cdfChart(result, decades: scale))<figcaption>\(Self.escape(result.stack.rawValue))</figcaption></figure>")
+            let curves = report.summary.filter { !$0.latencyCDF.isEmpty }
+            if !curves.isEmpty {
+                let names = curves.map(\.stack.rawValue).joined(separator: " and ")
+                body.append("<figure>\(Self.cdfChart(curves))<figcaption>\(Self.escape(names)) on one chart</figcaption></figure>")
             }
             body.append("<h2>Throughput</h2>")
             body.append("<figure>\(Self.throughputChart(report.summary))<figcaption>msgs/s (median)</figcaption></figure>")
@@ -64,34 +67,52 @@ package enum HTMLReport {
             """
     }
 
-    /// The table of ``BenchReport/summary``: the same rows as the terminal table.
+    /// The note under a split run's table, for the rows marked `*`.
+    package static let processWideNote =
+        "* One figure for both stacks: in a split run one server process serves both stacks and one bench process loads them, "
+        + "so CPU and RSS are measured for the whole process and cannot be divided between the stacks. CPU per message is the "
+        + "process's CPU over both stacks' messages; RSS per connection is its growth over both stacks' connections."
+
+    /// The table of ``BenchReport/summary``: the same rows as the terminal table; in a split
+    /// run the process-wide rows span both stacks' columns, with a note saying why.
     package static func table(_ report: BenchReport) -> String {
         let rows = ResultTable.rows(
             compat: report.summary.first { $0.stack == .compat },
             native: report.summary.first { $0.stack == .native },
             audio: report.scenario == .glasses,
-            traffic: report.scenario != .idle
+            traffic: report.scenario != .idle,
+            sharedProcess: report.sharesOneProcess
         )
         var lines = ["<table>", "<tr><th>figure</th><th>compat</th><th>native</th><th>native/compat</th></tr>"]
         for row in rows {
-            lines.append(
-                "<tr><td>\(Self.escape(row.label))</td><td>\(Self.escape(row.compat))</td>"
-                    + "<td>\(Self.escape(row.native))</td><td>\(Self.escape(row.ratio))</td></tr>"
-            )
+            if row.isProcessWide {
+                lines.append(
+                    "<tr class=\"process\"><td>\(Self.escape(row.label)) *</td>"
+                        + "<td colspan=\"2\">\(Self.escape(row.compat))</td><td>\(Self.escape(row.ratio))</td></tr>"
+                )
+            } else {
+                lines.append(
+                    "<tr><td>\(Self.escape(row.label))</td><td>\(Self.escape(row.compat))</td>"
+                        + "<td>\(Self.escape(row.native))</td><td>\(Self.escape(row.ratio))</td></tr>"
+                )
+            }
         }
         lines.append("</table>")
+        if rows.contains(where: \.isProcessWide) {
+            lines.append("<p class=\"note\">\(Self.escape(Self.processWideNote))</p>")
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// One stack's latency CDF as an SVG: x is `-log10(1 - p/100)` (p0 at 0, p99.99 at 4),
-    /// y is latency on a log scale.
+    /// The stacks' latency CDFs on one SVG chart, one line each, so the eye compares them: x is
+    /// `-log10(1 - p/100)` (p0 at 0, p99.99 at 4), y is latency on a log scale, and a legend
+    /// names each line.
     ///
     /// - Parameters:
-    ///   - result: The stack's figures; its ``StackResult/latencyCDF`` is drawn.
+    ///   - results: The stacks' figures; each ``StackResult/latencyCDF`` is one line.
     ///   - decades: The y axis as powers of ten, e.g. `(2, 4)` for 100 µs to 10 ms; by default
-    ///     the powers enclosing this curve. ``render(_:date:)`` passes one scale for every stack
-    ///     so their charts compare at a glance.
-    package static func cdfChart(_ result: StackResult, decades: (low: Double, high: Double)? = nil) -> String {
+    ///     the powers enclosing every curve.
+    package static func cdfChart(_ results: [StackResult], decades: (low: Double, high: Double)? = nil) -> String {
         let width = 640.0
         let height = 320.0
         let left = 70.0
@@ -100,16 +121,17 @@ package enum HTMLReport {
         let bottom = 40.0
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
-        let points = result.latencyCDF.filter { $0.percentile >= 0 && $0.percentile < 100 }
-        let (low, high) = decades ?? Self.decades(points.map(\.micros))
-        let maxX = max(4, points.map { Self.percentileX($0.percentile) }.max() ?? 4)
+        let curves = results.map { result in (result, result.latencyCDF.filter { $0.percentile >= 0 && $0.percentile < 100 }) }
+        let (low, high) = decades ?? Self.decades(curves.flatMap { $0.1.map(\.micros) })
+        let maxX = max(4, curves.flatMap { $0.1.map { Self.percentileX($0.percentile) } }.max() ?? 4)
         func x(_ percentile: Double) -> Double { left + plotWidth * Self.percentileX(percentile) / maxX }
         func y(_ micros: Double) -> Double { top + plotHeight * (1 - (log10(max(micros, 0.1)) - low) / (high - low)) }
 
+        let names = results.map(\.stack.rawValue).joined(separator: " and ")
         var parts = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Self.coordinate(width))\" height=\"\(Self.coordinate(height))\" "
                 + "viewBox=\"0 0 \(Self.coordinate(width)) \(Self.coordinate(height))\" role=\"img\" "
-                + "aria-label=\"\(Self.escape(result.stack.rawValue)) latency CDF\">",
+                + "aria-label=\"\(Self.escape(names)) latency CDF\">",
             "<rect x=\"\(Self.coordinate(left))\" y=\"\(Self.coordinate(top))\" width=\"\(Self.coordinate(plotWidth))\" "
                 + "height=\"\(Self.coordinate(plotHeight))\" class=\"plot\"/>",
         ]
@@ -137,14 +159,26 @@ package enum HTMLReport {
             "<text x=\"14\" y=\"\(Self.coordinate(top + plotHeight / 2))\" "
                 + "transform=\"rotate(-90 14 \(Self.coordinate(top + plotHeight / 2)))\" text-anchor=\"middle\">µs</text>"
         )
-        let line = points.map { "\(Self.coordinate(x($0.percentile))),\(Self.coordinate(y($0.micros)))" }.joined(separator: " ")
-        parts.append("<polyline points=\"\(line)\" class=\"\(Self.escape(result.stack.rawValue))\"/>")
-        for point in points {
+        for (index, (result, points)) in curves.enumerated() {
+            let name = Self.escape(result.stack.rawValue)
+            let line = points.map { "\(Self.coordinate(x($0.percentile))),\(Self.coordinate(y($0.micros)))" }.joined(separator: " ")
+            parts.append("<polyline points=\"\(line)\" class=\"\(name)\"><title>\(name)</title></polyline>")
+            for point in points {
+                parts.append(
+                    "<circle cx=\"\(Self.coordinate(x(point.percentile)))\" cy=\"\(Self.coordinate(y(point.micros)))\" r=\"3\" "
+                        + "class=\"\(name)\"><title>\(name) "
+                        + "p\(Self.escape(Self.percentileLabel(point.percentile))): \(Self.escape(ResultTable.number(point.micros, decimals: 1))) µs"
+                        + "</title></circle>"
+                )
+            }
+            // The legend, top left inside the plot, where the curves start low.
+            let legendY = top + 16 + Double(index) * 18
             parts.append(
-                "<circle cx=\"\(Self.coordinate(x(point.percentile)))\" cy=\"\(Self.coordinate(y(point.micros)))\" r=\"3\" "
-                    + "class=\"\(Self.escape(result.stack.rawValue))\"><title>"
-                    + "p\(Self.escape(Self.percentileLabel(point.percentile))): \(Self.escape(ResultTable.number(point.micros, decimals: 1))) µs"
-                    + "</title></circle>"
+                "<line x1=\"\(Self.coordinate(left + 12))\" y1=\"\(Self.coordinate(legendY))\" x2=\"\(Self.coordinate(left + 36))\" "
+                    + "y2=\"\(Self.coordinate(legendY))\" class=\"legend \(name)\"/>"
+            )
+            parts.append(
+                "<text x=\"\(Self.coordinate(left + 42))\" y=\"\(Self.coordinate(legendY))\" dominant-baseline=\"middle\">\(name)</text>"
             )
         }
         parts.append("</svg>")
@@ -234,8 +268,10 @@ package enum HTMLReport {
         td:not(:first-child),th:not(:first-child){text-align:right}\
         .meta{color:#555}.clean{color:#1a7f37}.failed{color:#c0392b;font-weight:bold}\
         svg text{font-size:12px;fill:#333}.plot{fill:none;stroke:#999}.grid{stroke:#e3e3e3}\
-        polyline{fill:none;stroke-width:2}polyline.compat{stroke:#d9822b}polyline.native{stroke:#2a6fdb}\
+        polyline,line.legend{fill:none;stroke-width:2}polyline.compat,line.compat{stroke:#d9822b}\
+        polyline.native,line.native{stroke:#2a6fdb}\
         circle.compat,rect.compat{fill:#d9822b}circle.native,rect.native{fill:#2a6fdb}\
-        figure{margin:1em 0}figcaption{color:#555}
+        figure{margin:1em 0}figcaption{color:#555}.note{color:#555;font-size:.9em;max-width:48em}\
+        tr.process td[colspan]{text-align:center;background:#f6f6f6}
         """
 }

@@ -10,6 +10,10 @@ package enum ResultTable {
         package var native: String
         /// ``ResultTable/ratio(native:compat:)`` of the two.
         package var ratio: String
+        /// Whether the figure is the whole process's, the same for both stacks (a split run's
+        /// CPU, CPU per message and RSS per connection); ``compat`` and ``native`` then hold
+        /// the same text and ``ratio`` is `–`.
+        package var isProcessWide = false
     }
 
     /// Renders the table in Markdown (it reads as plain text too).
@@ -34,7 +38,10 @@ package enum ResultTable {
     ///   - native: native's figures, if it ran.
     ///   - audio: include the audio-bytes row (the glasses scenario).
     ///   - traffic: include the msgs/s and latency rows (all but the idle scenario).
-    package static func rows(compat: StackResult?, native: StackResult?, audio: Bool, traffic: Bool = true) -> [Row] {
+    ///   - sharedProcess: both stacks ran in one server, loaded by one bench (a split): server
+    ///     CPU, client CPU, CPU per message and RSS per connection become process-wide rows,
+    ///     CPU per message over both stacks' messages.
+    package static func rows(compat: StackResult?, native: StackResult?, audio: Bool, traffic: Bool = true, sharedProcess: Bool = false) -> [Row] {
         typealias Figure = (label: String, value: (StackResult) -> Double?, format: (Double) -> String)
         var figures: [Figure] = []
         if traffic {
@@ -63,7 +70,17 @@ package enum ResultTable {
             ("drops", { Double($0.drops) }, { Self.number($0, decimals: 0) }),
             ("reordered", { Double($0.reordered) }, { Self.number($0, decimals: 0) }),
         ]
+        let processWide: [String: Double?] = [
+            "server CPU (% of a core)": (compat ?? native)?.serverCPUPercent,
+            "client CPU (% of a core)": (compat ?? native)?.clientCPUPercent,
+            "server CPU per msg (µs)": Self.serverMicrosPerMessage(compat: compat, native: native),
+            "server RSS per connection (KiB)": (compat ?? native)?.rssPerConnectionKiB,
+        ]
         return figures.map { figure in
+            if sharedProcess, let value = processWide[figure.label] {
+                let text = value.map(figure.format) ?? "–"
+                return Row(label: figure.label, compat: text, native: text, ratio: "–", isProcessWide: true)
+            }
             let c = compat.flatMap(figure.value)
             let n = native.flatMap(figure.value)
             return Row(
@@ -73,6 +90,13 @@ package enum ResultTable {
                 ratio: Self.ratio(native: n, compat: c)
             )
         }
+    }
+
+    /// Server CPU per message of both stacks together: the whole process's CPU over every message.
+    private static func serverMicrosPerMessage(compat: StackResult?, native: StackResult?) -> Double? {
+        let rate = (compat?.messagesPerSecond ?? 0) + (native?.messagesPerSecond ?? 0)
+        guard let cpu = (compat ?? native)?.serverCPUPercent, rate > 0 else { return nil }
+        return cpu * 10_000 / rate
     }
 
     /// `native / compat` as `1.23×`; `–` when either is missing or compat is 0.

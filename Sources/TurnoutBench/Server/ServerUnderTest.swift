@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TurnoutCore
 
 /// Where the server is and how to observe it: public and admin addresses, process id.
 struct ServerUnderTest: Sendable {

@@ -99,12 +99,14 @@ enum TestServerError: Error {
 ///   - core: The core's timings; heartbeat off by default so transcripts hold no pings.
 ///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
 ///   - logger: The server's root logger; by default one that logs only critical lines.
+///   - compareSampling: The `/admin/compare` sampler's timers and clock; production's by default.
 func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
     drainTimeout: Duration = .seconds(5),
     reloadsOnSIGHUP: Bool = false,
     logger configuredLogger: Logger? = nil,
+    compareSampling: CompareSampling = .init(),
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -152,6 +154,7 @@ func withTestServer(
     let application = TurnoutApplication(
         configuration: configuration,
         reloadsOnSIGHUP: reloadsOnSIGHUP,
+        compareSampling: compareSampling,
         onServerRunning: { started.yield($0) },
         logger: logger
     )

@@ -1,5 +1,5 @@
 import Testing
-import TurnoutBench
+import TurnoutCore
 
 @Suite("Prometheus text parsing for the /metrics cross-check")
 struct MetricsTextTests {

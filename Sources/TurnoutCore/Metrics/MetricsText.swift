@@ -1,5 +1,5 @@
-/// Prometheus text exposition, parsed into samples, for cross-checking the bench's counts
-/// against the server's `/metrics`.
+/// Prometheus text exposition, parsed into samples: the bench cross-checks its counts against
+/// the server's `/metrics` with it, and `/admin/compare` samples the server's own registry.
 package struct MetricsText: Sendable {
     /// One sample line: name, labels and value.
     package struct Sample: Hashable, Sendable {
