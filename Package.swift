@@ -137,7 +137,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, flags check | explain | simulate, token, bench.
+        // The command line: serve, flags check | explain | simulate | ramp, token, bench.
         .executableTarget(
             name: "turnout",
             dependencies: [
@@ -147,7 +147,10 @@ let package = Package(
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
