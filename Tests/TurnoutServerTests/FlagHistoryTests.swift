@@ -70,4 +70,18 @@ struct FlagHistoryTests {
             #expect(metrics.contains(#"turnout_flag_effective_percentage{flag="disabled-probe"} 0.0"#))
         }
     }
+
+    @Test("a flag removed from the file drops to 0 and the history says so")
+    func removedIsZero() async throws {
+        try await withTestServer(flags: Self.flags("12", name: "removed-probe")) { server in
+            let reloads = server.running.flags.reloadEvents()
+            let before = try await server.admin("/metrics").body
+            #expect(before.contains(#"turnout_flag_effective_percentage{flag="removed-probe"} 12.0"#))
+            try server.writeFlags(TestServer.flags(allOn: .compat))
+            let event = await next(reloads) { $0.generation != nil }
+            #expect(event?.changes == ["removed-probe: removed"])
+            let metrics = try await server.admin("/metrics").body
+            #expect(metrics.contains(#"turnout_flag_effective_percentage{flag="removed-probe"} 0.0"#))
+        }
+    }
 }
