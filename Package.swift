@@ -42,6 +42,7 @@ let package = Package(
             name: "TurnoutConfigFile",
             dependencies: [
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
@@ -136,7 +137,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, flags check | explain | simulate, token, bench, compare.
+        // The command line: serve, flags check | explain | simulate | ramp, token, bench, compare.
         .executableTarget(
             name: "turnout",
             dependencies: [
@@ -146,7 +147,10 @@ let package = Package(
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -21,8 +21,13 @@ package struct ConfigFileKind<Value: Sendable>: Sendable {
     package var decode: @Sendable (_ bytes: [UInt8], _ file: String, _ generation: Int) throws(ConfigFileErrors) -> Value
     /// Metadata added to the `… loaded` log line, such as the generation or the number of apps.
     package var describe: @Sendable (Value) -> Logger.Metadata
-    /// Called with each value the store starts to serve, the first included (for gauges).
-    package var didInstall: @Sendable (Value) -> Void
+    /// Called with each value the store starts to serve, the first included (for gauges), and
+    /// the value it replaces (`nil` for the first).
+    package var didInstall: @Sendable (_ value: Value, _ previous: Value?) -> Void
+    /// What changed between the value served before a reload and the one it installs, one line
+    /// per changed key (such as `native-transport.percentage: 5 → 25`). Kept in the reload
+    /// history and logged with `… loaded`. Default: no lines.
+    package var diff: @Sendable (_ old: Value, _ new: Value) -> [String]
 
     /// Creates a kind; see each property for what it does.
     package init(
@@ -32,7 +37,8 @@ package struct ConfigFileKind<Value: Sendable>: Sendable {
         fallback: @escaping @Sendable (_ generation: Int) -> Value,
         decode: @escaping @Sendable (_ bytes: [UInt8], _ file: String, _ generation: Int) throws(ConfigFileErrors) -> Value,
         describe: @escaping @Sendable (Value) -> Logger.Metadata = { _ in [:] },
-        didInstall: @escaping @Sendable (Value) -> Void = { _ in }
+        didInstall: @escaping @Sendable (_ value: Value, _ previous: Value?) -> Void = { _, _ in },
+        diff: @escaping @Sendable (_ old: Value, _ new: Value) -> [String] = { _, _ in [] }
     ) {
         self.noun = noun
         self.reloadCounter = reloadCounter
@@ -41,5 +47,6 @@ package struct ConfigFileKind<Value: Sendable>: Sendable {
         self.decode = decode
         self.describe = describe
         self.didInstall = didInstall
+        self.diff = diff
     }
 }

@@ -35,12 +35,25 @@ package struct ReloadEvent: Sendable {
     package var trigger: Trigger
     /// What it did.
     package var result: Result
+    /// The lowercase hex SHA-256 of the bytes read; `nil` when there were none (missing, unreadable, no file).
+    package var sha256: String?
+    /// What an applied reload changed, one line per key, such as `native-transport.percentage: 5 → 25`;
+    /// empty for every other result and at start-up. The kind's ``ConfigFileKind/diff`` writes them.
+    package var changes: [String]
 
     /// Creates an event.
-    package init(at: Date, trigger: Trigger, result: Result) {
+    package init(at: Date, trigger: Trigger, result: Result, sha256: String? = nil, changes: [String] = []) {
         self.at = at
         self.trigger = trigger
         self.result = result
+        self.sha256 = sha256
+        self.changes = changes
+    }
+
+    /// The generation an applied reload installed; `nil` for every other result.
+    package var generation: Int? {
+        if case .applied(let generation) = result { return generation }
+        return nil
     }
 
     /// Whether the value now served reflects the file.

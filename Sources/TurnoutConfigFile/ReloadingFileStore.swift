@@ -12,7 +12,8 @@ import Synchronization
 /// result in at once; an invalid, unreadable or deleted file keeps the last good value.
 ///
 /// Every attempt is logged, counted in the kind's ``ConfigFileKind/reloadCounter`` by `result`,
-/// remembered as ``lastReload`` and published on ``reloadEvents()``. flags.yaml and apps.yaml are
+/// remembered as ``lastReload`` and in the bounded ``history`` (with the file's SHA-256 and, for
+/// an applied reload, the kind's ``ConfigFileKind/diff``), and published on ``reloadEvents()``. flags.yaml and apps.yaml are
 /// two instances, told apart by their ``ConfigFileKind``.
 package final class ReloadingFileStore<Value: Sendable>: Sendable {
     /// The file this store reads, as given; empty for a store made with ``init(fixed:kind:)``.
@@ -42,6 +43,10 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
         /// What the file held at the last attempt; `nil` before the first, or without a file.
         var lastState: WatchedFileState?
         var lastReload: ReloadEvent?
+        /// The last ``ReloadHistory/defaultCapacity`` attempts.
+        var history = ReloadHistory()
+        /// The SHA-256 of the bytes the served value was decoded from; `nil` without a file.
+        var servedSHA256: String?
         var subscribers: [UUID: AsyncStream<ReloadEvent>.Continuation] = [:]
         /// The watcher of a running ``watch(configuration:onReady:)``, which performs requested reloads.
         var watcher: ConfigFileWatcher?
@@ -54,9 +59,11 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
         self.path = path
         self.kind = kind
         self.current = ManagedAtomic(Installed(value, generation: 1))
-        self.state = Mutex(State(lastState: fileState))
+        var initial = State(lastState: fileState)
+        if case .contents(let bytes) = fileState { initial.servedSHA256 = WatchedFileState.sha256(of: bytes) }
+        self.state = Mutex(initial)
         self.logger = logger
-        kind.didInstall(value)
+        kind.didInstall(value, nil)
     }
 
     /// Creates a store that serves `value` with no file behind it, for tests and embedding.
@@ -84,7 +91,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
             value = try kind.decode(bytes, path, 1)
         }
         let store = ReloadingFileStore(path: path, value: value, fileState: fileState, kind: kind, logger: logger)
-        store.record(ReloadEvent(at: Date(), trigger: .startup, result: .applied(generation: 1)), value: value)
+        store.record(ReloadEvent(at: Date(), trigger: .startup, result: .applied(generation: 1), sha256: fileState.sha256), value: value)
         return store
     }
 
@@ -97,6 +104,17 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     /// The most recent attempt, the start-up load included; `nil` for a store that never loaded a file.
     package var lastReload: ReloadEvent? {
         state.withLock { $0.lastReload }
+    }
+
+    /// The last ``ReloadHistory/defaultCapacity`` attempts, newest first, the start-up load included.
+    package var history: [ReloadEvent] {
+        state.withLock { $0.history.newestFirst }
+    }
+
+    /// The lowercase hex SHA-256 of the file the value now served was decoded from; `nil` when
+    /// no file is behind it (the fallback, a fixed store).
+    package var servedSHA256: String? {
+        state.withLock { $0.servedSHA256 }
     }
 
     /// A stream of every attempt from now on, for tests and services that react to reloads.
@@ -126,6 +144,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
         }
         let result: ReloadEvent.Result
         var installed: Value?
+        var changes: [String] = []
         switch fileState {
         case .missing:
             result = .unavailable("\(path): the file is missing; keeping the last good \(kind.noun)")
@@ -136,10 +155,12 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
                 result = .unchanged
             } else {
                 do {
-                    let generation = current.load(ordering: .acquiring).generation + 1
+                    let previous = current.load(ordering: .acquiring)
+                    let generation = previous.generation + 1
                     let value = try kind.decode(bytes, path, generation)
                     current.store(Installed(value, generation: generation), ordering: .releasing)
-                    kind.didInstall(value)
+                    changes = kind.diff(previous.value, value)
+                    kind.didInstall(value, previous.value)
                     installed = value
                     result = .applied(generation: generation)
                 } catch {
@@ -147,7 +168,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
                 }
             }
         }
-        let event = ReloadEvent(at: Date(), trigger: trigger, result: result)
+        let event = ReloadEvent(at: Date(), trigger: trigger, result: result, sha256: fileState.sha256, changes: changes)
         record(event, value: installed)
         return event
     }
@@ -156,9 +177,9 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     ///
     /// Readers see it at once, as after a reload; nothing is logged, counted or published.
     package func replace(with value: Value) {
-        let generation = current.load(ordering: .acquiring).generation + 1
-        current.store(Installed(value, generation: generation), ordering: .releasing)
-        kind.didInstall(value)
+        let previous = current.load(ordering: .acquiring)
+        current.store(Installed(value, generation: previous.generation + 1), ordering: .releasing)
+        kind.didInstall(value, previous.value)
     }
 
     /// Reads the file now and applies it on the calling thread (trigger `request`).
@@ -207,6 +228,8 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     private func record(_ event: ReloadEvent, value: Value?) {
         let subscribers = state.withLock { state in
             state.lastReload = event
+            state.history.append(event)
+            if value != nil { state.servedSHA256 = event.sha256 }
             return Array(state.subscribers.values)
         }
         Counter(label: kind.reloadCounter, dimensions: [("result", event.resultLabel)]).increment()
@@ -216,6 +239,8 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
             if let value {
                 metadata.merge(kind.describe(value)) { _, described in described }
             }
+            if let sha256 = event.sha256 { metadata["sha256"] = "\(sha256)" }
+            if !event.changes.isEmpty { metadata["diff"] = "\(event.changes.joined(separator: "; "))" }
             logger.info("\(kind.noun) loaded", metadata: metadata)
         case .unchanged:
             logger.debug("\(kind.noun) unchanged", metadata: metadata)

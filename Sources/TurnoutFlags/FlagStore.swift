@@ -15,7 +15,9 @@ package typealias FlagStore = ReloadingFileStore<FlagSnapshot>
 extension ConfigFileKind where Value == FlagSnapshot {
     /// flags.yaml: decoded by ``FlagFile/decode(_:file:)`` into a ``FlagSnapshot``; a missing
     /// file at start-up serves the built-in default (everyone on compat). Each snapshot served
-    /// sets `turnout_flag_percentage{flag}`.
+    /// sets `turnout_flag_percentage{flag}` and, through ``EffectivePercentageGauge``,
+    /// `turnout_flag_effective_percentage{flag}`; each applied reload is described by a
+    /// ``FlagFileDiff`` in the history and the `flags loaded` log line.
     package static var flags: Self {
         ConfigFileKind(
             noun: "flags",
@@ -26,15 +28,17 @@ extension ConfigFileKind where Value == FlagSnapshot {
                 FlagSnapshot(file: try FlagFile.decode(bytes, file: file), source: file, generation: generation)
             },
             describe: { snapshot in ["generation": "\(snapshot.generation)"] },
-            didInstall: recordPercentages(of:)
+            didInstall: recordPercentages(of:replacing:),
+            diff: { old, new in FlagFileDiff(from: old.file, to: new.file).lines }
         )
     }
 
-    private static func recordPercentages(of snapshot: FlagSnapshot) {
+    private static func recordPercentages(of snapshot: FlagSnapshot, replacing previous: FlagSnapshot?) {
         for flag in snapshot.file.flags {
             let effective = flag.enabled ? Double(flag.percentage.hundredths) / 100 : 0
             Gauge(label: "turnout_flag_percentage", dimensions: [("flag", flag.name)]).record(effective)
         }
+        EffectivePercentageGauge.record(snapshot, replacing: previous)
     }
 }
 

@@ -5,8 +5,8 @@ import TurnoutCore
 import TurnoutFlags
 import TurnoutTransport
 
-/// The admin port's answers: the dashboard at `/`, `/metrics`, `/admin/flags`, `/admin/route`,
-/// `/admin/connections`, `/admin/compare`.
+/// The admin port's answers: the dashboard at `/`, `/metrics`, `/admin/flags`,
+/// `/admin/flags/history`, `/admin/route`, `/admin/connections`, `/admin/compare`.
 ///
 /// When the port is bound beyond loopback every request needs `Authorization: Bearer <token>`.
 struct AdminRoutes: Sendable {
@@ -44,6 +44,8 @@ struct AdminRoutes: Sendable {
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: TurnoutMetrics.render())
         case "/admin/flags":
             return .json(.ok, flagsReport())
+        case "/admin/flags/history":
+            return .json(.ok, Self.object(Self.history(of: flags)))
         case "/admin/route":
             return route(request)
         case "/":
@@ -68,7 +70,7 @@ struct AdminRoutes: Sendable {
         return .json(.ok, flags.decide(userId: userId, endpoint: endpoint, flag: flag).jsonObject(userId: userId))
     }
 
-    /// `{"file","loadedAt","snapshot","lastReload"}`.
+    /// `{"file","sha256","loadedAt","snapshot","lastReload"}`.
     private func flagsReport() -> String {
         let snapshot = flags.snapshot
         var report: [String: Any] = [
@@ -76,6 +78,7 @@ struct AdminRoutes: Sendable {
             "source": snapshot.source,
             "generation": snapshot.generation,
             "loadedAt": Self.iso8601(snapshot.loadedAt),
+            "sha256": flags.servedSHA256.map { $0 as Any } ?? NSNull(),
             "snapshot": [
                 "version": snapshot.file.version,
                 "flags": snapshot.file.flags.map(Self.describe),

@@ -39,7 +39,8 @@ package struct TurnoutApplication: Service {
     }
 
     let configuration: TurnoutConfiguration
-    private let stacks: TransportStacks
+    /// `nil`: production's, made in ``run()``.
+    private let stacks: TransportStacks?
     private let reloadsOnSIGHUP: Bool
     private let compareSampling: CompareSampling
     private let onServerRunning: @Sendable (Running) async -> Void
@@ -48,7 +49,9 @@ package struct TurnoutApplication: Service {
     /// Creates the application.
     /// - Parameters:
     ///   - configuration: Ports, files, secret, limits, and whether `/echo-ws` and `/fanout-ws` exist.
-    ///   - stacks: The compat and native stacks. Default: what production runs.
+    ///   - stacks: The compat and native stacks. Default: what production runs, made once the
+    ///     metrics backend is installed (a stack registers its counters when it is made, and a
+    ///     counter made before the backend would count into nothing).
     ///   - reloadsOnSIGHUP: Whether SIGHUP reloads flags.yaml and apps.yaml. The server traps
     ///     SIGHUP only while it runs; off in tests except the one that sends it.
     ///   - compareSampling: The timers and clock of `/admin/compare`'s sampler. Default: the
@@ -57,7 +60,7 @@ package struct TurnoutApplication: Service {
     ///   - logger: The root logger.
     package init(
         configuration: TurnoutConfiguration,
-        stacks: TransportStacks = .production,
+        stacks: TransportStacks? = nil,
         reloadsOnSIGHUP: Bool = true,
         compareSampling: CompareSampling = .init(),
         onServerRunning: @escaping @Sendable (Running) async -> Void = { _ in },
@@ -142,7 +145,7 @@ package struct TurnoutApplication: Service {
                 configuration: .init(echoEnabled: configuration.echo, stack: configuration.stack),
                 logger: logger
             ),
-            stacks: stacks,
+            stacks: stacks ?? .production,
             core: core,
             diagnostics: configuration.echo ? .echoAndFanout(group: group) : nil,
             health: { HealthReport.render(flags: flags, core: core) },

@@ -7,8 +7,8 @@ import TurnoutFlags
 struct FlagsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flags",
-        abstract: "Check, explain and simulate flags.yaml.",
-        subcommands: [FlagsCheckCommand.self, FlagsExplainCommand.self, FlagsSimulateCommand.self]
+        abstract: "Check, explain, simulate and ramp flags.yaml.",
+        subcommands: [FlagsCheckCommand.self, FlagsExplainCommand.self, FlagsSimulateCommand.self, FlagsRampCommand.self]
     )
 
     /// The exit status for a flag file that does not validate (64 is reserved for usage errors).

@@ -35,49 +35,15 @@ struct FlagsSimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let snapshot = try FlagsCommand.loadSnapshot(path: file)
-        let target: FlagSnapshot? = try to.map { text in
-            let percentage = try Percentage.parse(text).get()
-            var definition = snapshot.file.flag(named: flag) ?? FlagDefinition(name: flag, percentage: .zero)
-            definition.percentage = percentage
-            let others = snapshot.file.flags.filter { $0.name != flag }
-            return FlagSnapshot(file: FlagFile(flags: others + [definition]), source: "simulation")
+        let target = try to.map { text in
+            RampPreview.snapshot(snapshot, setting: flag, to: try Percentage.parse(text).get(), source: "simulation")
         }
-        var counts: [Stack: Int] = [.native: 0, .compat: 0]
-        var toNative = 0
-        var toCompat = 0
-        for index in 0..<users {
-            let userId = "user\(index)@example.com"
-            let now = snapshot.decide(userId: userId, endpoint: endpoint, flag: flag).stack
-            counts[now, default: 0] += 1
-            if let target {
-                switch (now, target.decide(userId: userId, endpoint: endpoint, flag: flag).stack) {
-                case (.compat, .native): toNative += 1
-                case (.native, .compat): toCompat += 1
-                default: break
-                }
-            }
-        }
-        let current = snapshot.decide(userId: nil, endpoint: endpoint, flag: flag).percentage
-        print("\(flag) at \(current) % on \(endpoint), over \(users) synthetic users:")
-        for stack in [Stack.native, .compat] {
-            print("  \(stack)  \(counts[stack] ?? 0)  \(Self.share(counts[stack] ?? 0, of: users))")
-        }
-        if let to {
-            print("ramp to \(try Percentage.parse(to).get()) %:")
-            print("  compat → native  \(toNative)  \(Self.share(toNative, of: users))")
-            print("  native → compat  \(toCompat)  \(Self.share(toCompat, of: users))")
-            if toNative > 0 && toCompat > 0 {
-                print("  note: users move both ways; the salt, pins or endpoints differ from a plain ramp")
-            }
+        for line in RampPreview(flag: flag, endpoint: endpoint, users: users, current: snapshot, target: target).lines {
+            print(line)
         }
     }
 
-    private static func share(_ count: Int, of total: Int) -> String {
-        let hundredths = (count * 10_000 + total / 2) / total
-        return "(\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100) %)"
-    }
-
-    private static func describe(_ error: Percentage.ParseError) -> String {
+    static func describe(_ error: Percentage.ParseError) -> String {
         switch error {
         case .notANumber: "not a number from 0 to 100"
         case .tooManyDecimals: "more than two decimals; the finest step is 0.01"

@@ -14,7 +14,10 @@ struct AdminPortTests {
             $0.adminToken = "admin-token-for-tests"
         }
         try await withTestServer(flags: TestServer.flags(allOn: .compat), configure: beyondLoopback) { server in
-            for path in ["/", "/metrics", "/admin/flags", "/admin/route?userId=a@b.c", "/admin/connections", "/admin/compare"] {
+            let paths = [
+                "/", "/metrics", "/admin/flags", "/admin/flags/history", "/admin/route?userId=a@b.c", "/admin/connections", "/admin/compare",
+            ]
+            for path in paths {
                 let refused = try await server.admin(path)
                 #expect(refused.status == 401, "\(path)")
                 #expect(refused.body == #"{"error":"unauthorized","message":"the admin port requires Authorization: Bearer $TURNOUT_ADMIN_TOKEN"}"#)

@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TurnoutFlags
+
+/// One running server's admin port, as `turnout flags ramp --admin-url` watches it.
+struct AdminInstance: Sendable {
+    /// What `/admin/flags` says about one flag.
+    struct FlagState: Sendable, Equatable {
+        /// The percentage the served snapshot holds; `nil` when the flag is not in it.
+        var percentage: Percentage?
+        /// The SHA-256 of the file the served snapshot came from.
+        var sha256: String?
+        /// The last reload's error, when it failed (an invalid edit the server refused).
+        var lastError: String?
+    }
+
+    /// Connection counts from `/admin/connections`.
+    struct Connections: Sendable, Equatable {
+        var native: Int
+        var total: Int
+    }
+
+    /// Why an instance did not answer as expected; the sentence leaves the instance's URL to the caller.
+    struct Failure: Error, Sendable, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The base URL as given, without a trailing slash: `http://10.0.0.5:9090`.
+    let url: String
+    /// The bearer token the admin port requires beyond loopback; `nil` for none.
+    let token: String?
+
+    init(url: String, token: String?) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.token = token
+    }
+
+    /// `GET /admin/flags`, reduced to what the ramp compares for `flag`.
+    ///
+    /// - Parameter timeout: How long the request may take, connecting included (an unreachable
+    ///   instance is retried until then).
+    func flagState(of flag: String, timeout: Duration = .seconds(5)) async throws(Failure) -> FlagState {
+        let object = try await get("/admin/flags", timeout: timeout)
+        let snapshot = object["snapshot"] as? [String: Any]
+        let flags = snapshot?["flags"] as? [[String: Any]] ?? []
+        let percentage = (flags.first { $0["name"] as? String == flag }?["percentage"] as? NSNumber).flatMap { number in
+            Percentage(hundredths: Int((number.doubleValue * 100).rounded()))
+        }
+        let lastReload = object["lastReload"] as? [String: Any]
+        return FlagState(percentage: percentage, sha256: object["sha256"] as? String, lastError: lastReload?["error"] as? String)
+    }
+
+    /// `GET /admin/connections`: native and total sockets, every endpoint counted.
+    func connections() async throws(Failure) -> Connections {
+        let object = try await get("/admin/connections", timeout: .seconds(5))
+        let byStack = object["connections"] as? [String: Any] ?? [:]
+        let native = (byStack["native"] as? [String: Any] ?? [:]).values.reduce(0) { $0 + (($1 as? NSNumber)?.intValue ?? 0) }
+        return Connections(native: native, total: (object["total"] as? NSNumber)?.intValue ?? 0)
+    }
+
+    private func get(_ path: String, timeout: Duration) async throws(Failure) -> [String: Any] {
+        var request = HTTPClientRequest(url: url + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let body: ByteBuffer
+        let status: UInt
+        do {
+            let milliseconds = max(50, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
+            status = response.status.code
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw Failure(description: "does not answer (\(error))")
+        }
+        guard status == 200 else {
+            throw Failure(description: "\(path) answered \(status): \(String(buffer: body))")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+            throw Failure(description: "\(path) did not answer a JSON object")
+        }
+        return object
+    }
+}
