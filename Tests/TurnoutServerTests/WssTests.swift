@@ -26,8 +26,8 @@ struct WssTests {
     }
 
     @Test(
-        "glasses ack, app init and data_stream, and closes over wss give the ws transcripts",
-        arguments: [EndToEndTests.Scenario.ack, .appLifecycle],
+        "glasses ack, app init and data_stream, and closes (the shutdown's 1001 too) over wss give the ws transcripts",
+        arguments: [EndToEndTests.Scenario.ack, .appLifecycle, .shutdown],
         [Stack.compat, .native]
     )
     func scenario(_ scenario: EndToEndTests.Scenario, on stack: Stack) async throws {
@@ -39,6 +39,7 @@ struct WssTests {
             await glasses.close()
             switch scenario {
             case .ack: try await EndToEndTests.ack(server, transcript)
+            case .shutdown: try await EndToEndTests.shutdown(server, transcript)
             default: try await EndToEndTests.appLifecycle(server, transcript)
             }
         }
