@@ -16,9 +16,10 @@ import UnixSignals
 /// and admin ports, and their lifecycle; the server's one entry point.
 ///
 /// A `Service`, as Hummingbird's `Application` is: ``run()`` loads the files and runs one inner
-/// service group, flag watcher → apps watcher → SIGHUP reloads → stack migrator → compare
-/// sampler → admin port → public port, each port bound inside its own service. `onServerRunning` reports the bound
-/// ports once both serve. Graceful shutdown of the group that runs the application (SIGTERM or
+/// service group, flag watcher → apps watcher → TLS certificate watchers → SIGHUP reloads →
+/// stack migrator → compare sampler → admin port → public port, each port bound inside its own
+/// service (TLS, when configured, first in each connection's pipeline). `onServerRunning` reports
+/// the bound ports once both serve. Graceful shutdown of the group that runs the application (SIGTERM or
 /// SIGINT in ``runService()``, `triggerGracefulShutdown()` in tests) stops accepting, closes every
 /// WebSocket with 1001 `Server shutting down`, waits up to the drain timeout, and returns.
 package struct TurnoutApplication: Service {
@@ -36,6 +37,10 @@ package struct TurnoutApplication: Service {
         package var connectionLimiter: ConnectionLimiter
         /// The public port's handshakes in flight, for tests of the pending-upgrade cap.
         package var pendingUpgrades: PendingUpgrades
+        /// The public port's TLS certificate, when it serves wss; for tests of rotation.
+        package var publicTLS: TLSContextStore?
+        /// The admin port's TLS certificate, when it serves HTTPS.
+        package var adminTLS: TLSContextStore?
     }
 
     let configuration: TurnoutConfiguration
@@ -85,8 +90,8 @@ package struct TurnoutApplication: Service {
 
     /// Runs the server until the group running it shuts down gracefully.
     ///
-    /// - Throws: ``TurnoutStartupError`` when a file is invalid or the configuration is unsafe;
-    ///   an I/O error when a port cannot be bound.
+    /// - Throws: ``TurnoutStartupError`` when a file is invalid (flags.yaml, apps.yaml, a TLS
+    ///   certificate or key) or the configuration is unsafe; an I/O error when a port cannot be bound.
     package func run() async throws {
         TurnoutMetrics.bootstrap()
         let flags: FlagStore
@@ -97,6 +102,7 @@ package struct TurnoutApplication: Service {
         } catch {
             throw TurnoutStartupError.invalidFile(error)
         }
+        let tls = try TLSStores(public: configuration.tls, admin: configuration.adminTLS, logger: logger)
         if !configuration.adminIsLoopback && (configuration.adminToken ?? "").isEmpty {
             throw TurnoutStartupError.adminTokenRequired(host: configuration.adminHost)
         }
@@ -117,7 +123,7 @@ package struct TurnoutApplication: Service {
             logger: logger
         )
         do {
-            let services = await self.services(flags: flags, apps: apps, tokens: tokens, core: core, group: group)
+            let services = await self.services(flags: flags, apps: apps, tls: tls, tokens: tokens, core: core, group: group)
             try await ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger)).run()
         } catch {
             await Self.tearDown(core: core, httpClient: httpClient, group: group, logger: logger)
@@ -131,6 +137,7 @@ package struct TurnoutApplication: Service {
     private func services(
         flags: FlagStore,
         apps: AppRegistryStore,
+        tls: TLSStores,
         tokens: TokenAuthority,
         core: SessionRegistry,
         group: MultiThreadedEventLoopGroup
@@ -186,7 +193,9 @@ package struct TurnoutApplication: Service {
                     flags: flags,
                     core: core,
                     connectionLimiter: initializer.connectionLimiter,
-                    pendingUpgrades: initializer.pendingUpgrades
+                    pendingUpgrades: initializer.pendingUpgrades,
+                    publicTLS: tls.public,
+                    adminTLS: tls.admin
                 )
             )
         }
@@ -195,13 +204,17 @@ package struct TurnoutApplication: Service {
             FileWatchService { await flags.watch() },
             FileWatchService { await apps.watch() },
         ]
+        for store in tls.all {
+            services.append(FileWatchService { await store.watch() })
+        }
         if reloadsOnSIGHUP {
             // Trapped here, before the ports are bound, so a SIGHUP sent once the server runs is never lost.
             let signals = await UnixSignalsSequence(trapping: .sighup)
-            let files: [ReloadOnSIGHUPService.File] = [
-                .init(path: flags.path, requestReload: flags.requestReload),
-                .init(path: apps.path, requestReload: apps.requestReload),
-            ]
+            let files: [ReloadOnSIGHUPService.File] =
+                [
+                    .init(path: flags.path, requestReload: flags.requestReload),
+                    .init(path: apps.path, requestReload: apps.requestReload),
+                ] + tls.all.map { .init(path: $0.files.certificatePath, requestReload: $0.requestReload) }
             services.append(ReloadOnSIGHUPService(signals: signals, files: files, logger: logger))
         }
         services += [
@@ -210,8 +223,11 @@ package struct TurnoutApplication: Service {
             ListeningServer(
                 configuration: .init(name: "admin", host: configuration.adminHost, port: configuration.adminPort, drainTimeout: .seconds(1)),
                 group: group,
-                childChannelInitializer: { channel in
+                childChannelInitializer: { [adminTLS = tls.admin] channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let adminTLS {
+                            try channel.pipeline.syncOperations.addHandler(adminTLS.makeServerHandler())
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(routes: routes))
                     }
@@ -230,7 +246,13 @@ package struct TurnoutApplication: Service {
                         // full read). 10,000 idle connections: 5.0 → 3.3 KiB each (docs/benchmarks.md).
                         .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65_536))
                 },
-                childChannelInitializer: { channel in initializer.initialize(channel) },
+                childChannelInitializer: { [publicTLS = tls.public] channel in
+                    guard let publicTLS else { return initializer.initialize(channel) }
+                    // TLS goes first, in front of the byte-level limits: they count decrypted bytes.
+                    return initializer.initialize(channel).flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(publicTLS.makeServerHandler(), position: .first)
+                    }
+                },
                 onServerRunning: { port in
                     // Port 0 is known only now; webhooks carry it from the first connection on.
                     core.publicPortBound(appWebSocketURL: configuration.appWebSocketURL(boundPort: port))
@@ -277,6 +299,8 @@ package enum TurnoutStartupError: Error, CustomStringConvertible {
     case adminTokenRequired(host: String)
     /// `AUGMENTOS_AUTH_JWT_SECRET` cannot be used for HS256.
     case unusableSecret(TokenError)
+    /// A port's TLS certificate or key cannot be served; `port` is `public` or `admin`.
+    case unusableTLSCertificate(TLSCertificateError, port: String)
 
     package var description: String {
         switch self {
@@ -286,6 +310,8 @@ package enum TurnoutStartupError: Error, CustomStringConvertible {
             "the admin port is bound to \(host), beyond loopback; set TURNOUT_ADMIN_TOKEN so /metrics and /admin/* require it"
         case .unusableSecret(let error):
             "AUGMENTOS_AUTH_JWT_SECRET: \(error.reason)"
+        case .unusableTLSCertificate(let error, let port):
+            "TLS of the \(port) port: \(error)"
         }
     }
 }

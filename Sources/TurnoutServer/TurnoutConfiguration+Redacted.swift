@@ -8,7 +8,8 @@ extension TurnoutConfiguration: CustomStringConvertible, CustomDebugStringConver
         "TurnoutConfiguration(host: \(host), port: \(port), adminHost: \(adminHost), adminPort: \(adminPort), "
             + "adminToken: \(adminToken == nil ? "none" : "<redacted>"), flagsPath: \(flagsPath), appsPath: \(appsPath), "
             + "publicURL: \(publicURL ?? "default"), echo: \(echo), drainTimeout: \(drainTimeout), jwtSecret: <redacted>, "
-            + "eventLoopThreads: \(eventLoopThreads), limits: \(limits))"
+            + "eventLoopThreads: \(eventLoopThreads), limits: \(limits), tls: \(tls.map { "\($0)" } ?? "none"), "
+            + "adminTLS: \(adminTLS.map { "\($0)" } ?? "none"))"
     }
 
     /// The same as ``description``.
@@ -21,7 +22,7 @@ extension TurnoutConfiguration: CustomStringConvertible, CustomDebugStringConver
             children: [
                 "host": host, "port": port, "adminHost": adminHost, "adminPort": adminPort, "flagsPath": flagsPath,
                 "appsPath": appsPath, "echo": echo, "drainTimeout": drainTimeout, "stack": stack, "core": core,
-                "eventLoopThreads": eventLoopThreads, "limits": limits,
+                "eventLoopThreads": eventLoopThreads, "limits": limits, "tls": tls as Any, "adminTLS": adminTLS as Any,
             ],
             displayStyle: .struct
         )

@@ -21,7 +21,7 @@ package struct TurnoutConfiguration: Sendable {
     /// The app registry. Default `apps.yaml`.
     package var appsPath: String
     /// The server's public base URL, from which the `/app-ws` URL in webhooks is made.
-    /// Default `ws://127.0.0.1:<port>`.
+    /// Default `ws://127.0.0.1:<port>`, or `wss://` with ``tls``.
     package var publicURL: String?
     /// Whether `/echo-ws` exists (conformance runs and benchmarks). Default off.
     package var echo: Bool
@@ -38,6 +38,12 @@ package struct TurnoutConfiguration: Sendable {
     /// Timeouts and caps of the public port (request head, keep-alive idle, connection and
     /// pending-upgrade caps); defaults in ``PublicPortLimits``.
     package var limits: PublicPortLimits
+    /// The public port's TLS certificate and key (`--tls-cert`, `--tls-key`): with them the port
+    /// serves wss (TLS 1.2 and 1.3) and reloads the pair when the files change. Default `nil`, plain ws.
+    package var tls: TLSFiles?
+    /// The admin port's TLS certificate and key (`--admin-tls-cert`, `--admin-tls-key`), served
+    /// the same way. Default `nil`, plain HTTP.
+    package var adminTLS: TLSFiles?
 
     /// Creates a configuration; only the secret has no default.
     package init(
@@ -55,7 +61,9 @@ package struct TurnoutConfiguration: Sendable {
         stack: WebSocketStackConfiguration = .init(),
         core: CoreConfiguration = .init(),
         eventLoopThreads: Int = UsableCores.count,
-        limits: PublicPortLimits = .init()
+        limits: PublicPortLimits = .init(),
+        tls: TLSFiles? = nil,
+        adminTLS: TLSFiles? = nil
     ) {
         self.host = host
         self.port = port
@@ -72,11 +80,14 @@ package struct TurnoutConfiguration: Sendable {
         self.core = core
         self.eventLoopThreads = eventLoopThreads
         self.limits = limits
+        self.tls = tls
+        self.adminTLS = adminTLS
     }
 
-    /// The `/app-ws` URL put into `session_request` webhooks, for a public port bound at `port`.
+    /// The `/app-ws` URL put into `session_request` webhooks, for a public port bound at `port`;
+    /// without ``publicURL``, `wss://` when the public port serves TLS.
     package func appWebSocketURL(boundPort: Int) -> String {
-        var base = publicURL ?? "ws://127.0.0.1:\(boundPort)"
+        var base = publicURL ?? "\(tls == nil ? "ws" : "wss")://127.0.0.1:\(boundPort)"
         if base.hasPrefix("http://") { base = "ws://" + base.dropFirst("http://".count) }
         if base.hasPrefix("https://") { base = "wss://" + base.dropFirst("https://".count) }
         while base.hasSuffix("/") { base.removeLast() }

@@ -71,6 +71,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most upgrade handshakes being decided at once; over it 503 (TURNOUT_MAX_PENDING_UPGRADES). Default 1024.")
     var maxPendingUpgrades: Int?
 
+    @Option(help: "PEM certificate chain: serve the public port over TLS, wss (TURNOUT_TLS_CERT). Needs --tls-key. Reloaded when it changes.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert (TURNOUT_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(help: "PEM certificate chain: serve the admin port over TLS (TURNOUT_ADMIN_TLS_CERT). Needs --admin-tls-key.")
+    var adminTlsCert: String?
+
+    @Option(help: "PEM private key of --admin-tls-cert (TURNOUT_ADMIN_TLS_KEY).")
+    var adminTlsKey: String?
+
     @Flag(help: "Serve /echo-ws and /fanout-ws (?stack=compat|native) for conformance runs and benchmarks (TURNOUT_ECHO=1).")
     var echo = false
 
@@ -83,11 +95,12 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "turnout")
         let isDev = settings.isDev
         let secret = settings.configuration.jwtSecret
+        let scheme = settings.configuration.tls == nil ? "ws" : "wss"
         let application = TurnoutApplication(
             configuration: settings.configuration,
             onServerRunning: { running in
                 if isDev {
-                    await Self.printDevBanner(secret: secret, port: running.publicPort, adminPort: running.adminPort)
+                    await Self.printDevBanner(secret: secret, scheme: scheme, port: running.publicPort, adminPort: running.adminPort)
                 }
             },
             logger: logger
@@ -100,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private static func printDevBanner(secret: String, port: Int, adminPort: Int) async {
+    private static func printDevBanner(secret: String, scheme: String, port: Int, adminPort: Int) async {
         guard let authority = try? await TokenAuthority(secret: secret),
             let token = try? await authority.glassesToken(email: "dev@localhost")
         else { return }
@@ -108,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
             turnout --dev: a random JWT secret is in use, so only tokens minted by this process work.
             glasses token for dev@localhost:
               \(token)
-            connect:  ws://127.0.0.1:\(port)/glasses-ws?token=\(token)
+            connect:  \(scheme)://127.0.0.1:\(port)/glasses-ws?token=\(token)
             admin:    http://127.0.0.1:\(adminPort)/admin/connections
 
             """

@@ -78,6 +78,16 @@ struct ServeSettings {
             throw ValidationError("The thread count must be between 1 and 256, got \(configuration.eventLoopThreads).")
         }
         configuration.limits = try Self.limits(command: command, environment: environment)
+        configuration.tls = try Self.tlsFiles(
+            certificate: (command.tlsCert, "--tls-cert", "TURNOUT_TLS_CERT"),
+            key: (command.tlsKey, "--tls-key", "TURNOUT_TLS_KEY"),
+            environment: environment
+        )
+        configuration.adminTLS = try Self.tlsFiles(
+            certificate: (command.adminTlsCert, "--admin-tls-cert", "TURNOUT_ADMIN_TLS_CERT"),
+            key: (command.adminTlsKey, "--admin-tls-key", "TURNOUT_ADMIN_TLS_KEY"),
+            environment: environment
+        )
         self.configuration = configuration
         self.logLevel = level
         self.isDev = isDev

@@ -49,4 +49,30 @@ struct ServeCommandTests {
         #expect(output.status == 64)
         #expect(output.stderr.contains(message))
     }
+
+    @Test(
+        "a TLS certificate without its key, or a key without its certificate, exits 64 naming both",
+        arguments: [
+            (
+                ["--tls-cert", "/tmp/tls.crt"], [String: String](),
+                "--tls-cert (TURNOUT_TLS_CERT) is set but --tls-key (TURNOUT_TLS_KEY) is not; TLS needs both the certificate and its key."
+            ),
+            (
+                [], ["TURNOUT_ADMIN_TLS_KEY": "/tmp/tls.key"],
+                "--admin-tls-key (TURNOUT_ADMIN_TLS_KEY) is set but --admin-tls-cert (TURNOUT_ADMIN_TLS_CERT) is not; TLS needs both the certificate and its key."
+            ),
+        ]
+    )
+    func tlsNeedsBoth(options: [String], environment: [String: String], message: String) throws {
+        let output = try TurnoutProcess.run(["serve", "--dev"] + options, environment: environment)
+        #expect(output.status == 64)
+        #expect(output.stderr.contains(message))
+    }
+
+    @Test("an unreadable TLS certificate stops start-up with exit 2, naming the file")
+    func tlsUnusableExits2() throws {
+        let output = try TurnoutProcess.run(["serve", "--dev", "--tls-cert", "/nonexistent/tls.crt", "--tls-key", "/nonexistent/tls.key"])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("TLS of the public port: /nonexistent/tls.crt: cannot read the TLS certificate: no such file"))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 package import NIOCore
 import NIOPosix
+package import NIOSSL
 
 /// A WebSocket client that sends crafted bytes and records every frame it receives.
 ///
@@ -89,6 +90,8 @@ package final class RawWebSocketClient: Sendable {
     ///   - handshake: Replaces the standard WebSocket headers when a test needs a broken handshake.
     ///   - answerClose: Answer a server close frame with a close frame of the same code.
     ///   - answerPings: Answer server pings with pongs (the core's heartbeat expects it).
+    ///   - tls: Speak TLS (wss) with this client configuration; the server's certificate is then
+    ///     readable with `channel.nioSSL_peerCertificate()`. Default plain text.
     /// - Throws: ``UpgradeRefused`` with the server's status and body when it refuses.
     package static func connect(
         port: Int,
@@ -98,8 +101,10 @@ package final class RawWebSocketClient: Sendable {
         answerClose: Bool = true,
         answerPings: Bool = false,
         receiveBufferSize: Int? = nil,
+        tls: TLSConfiguration? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RawWebSocketClient {
+        let tlsContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let events = EventQueue<Event>()
         let upgraded = group.next().makePromise(of: Void.self)
         var bootstrap = ClientBootstrap(group: group)
@@ -108,6 +113,9 @@ package final class RawWebSocketClient: Sendable {
         }
         let channel = try await bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tlsContext {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: nil))
+                }
                 try channel.pipeline.syncOperations.addHandler(
                     RawClientHandler(events: events, upgraded: upgraded, answerClose: answerClose, answerPings: answerPings)
                 )

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import TurnoutCore
 import TurnoutFlags
@@ -30,6 +31,8 @@ struct TestServer: Sendable {
     let appLoop: any EventLoop
     let authority: TokenAuthority
     let httpClient: HTTPClient
+    /// How the test's WebSocket clients speak TLS to a wss server; `nil` for plain ws.
+    var clientTLS: TLSConfiguration? = nil
 
     var port: Int { running.publicPort }
     var flagsPath: String { directory.appendingPathComponent("flags.yaml").path }
@@ -46,7 +49,8 @@ struct TestServer: Sendable {
             port: port,
             path: "/glasses-ws\(livekit ? "?livekit=true" : "")",
             headers: [("Authorization", "Bearer \(token)")],
-            answerPings: answerPings
+            answerPings: answerPings,
+            tls: clientTLS
         )
     }
 
@@ -63,9 +67,9 @@ struct TestServer: Sendable {
     /// A legacy app connection to a path of the public port, as an SDK that ignores the webhook's URL makes.
     func connectApp(path: String, onAppLoop: Bool = false) async throws -> RawWebSocketClient {
         if onAppLoop {
-            return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true, group: appLoop)
+            return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true, tls: clientTLS, group: appLoop)
         }
-        return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true)
+        return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true, tls: clientTLS)
     }
 
     /// `GET` on the admin port: status and body.
@@ -100,6 +104,7 @@ enum TestServerError: Error {
 ///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
 ///   - logger: The server's root logger; by default one that logs only critical lines.
 ///   - compareSampling: The `/admin/compare` sampler's timers and clock; production's by default.
+///   - clientTLS: How ``TestServer``'s WebSocket clients speak TLS, for a server configured with it.
 func withTestServer(
     flags: String,
     core: CoreConfiguration = CoreConfiguration(heartbeat: .disabled),
@@ -107,6 +112,7 @@ func withTestServer(
     reloadsOnSIGHUP: Bool = false,
     logger configuredLogger: Logger? = nil,
     compareSampling: CompareSampling = .init(),
+    clientTLS: TLSConfiguration? = nil,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
 ) async throws {
@@ -176,7 +182,8 @@ func withTestServer(
             appServer: appServer,
             appLoop: appLoop,
             authority: authority,
-            httpClient: httpClient
+            httpClient: httpClient,
+            clientTLS: clientTLS
         )
         do {
             try await body(server)
