@@ -179,6 +179,12 @@ def main():
         wait_for(f"percentage {new_percentage} on the page", lambda: tools.evaluate(
             f"document.getElementById('flag-percentage')?.textContent === '{new_percentage} %'"), 5)
         print(f"dashboard: the flag edit showed after {time.monotonic() - edited:.1f} s")
+        # The reload history lists the edit with its diff.
+        old_percentage = old.split(":", 1)[1].strip()
+        diff = f"percentage: {old_percentage} → {new_percentage}"
+        wait_for(f"'{diff}' in the reload history", lambda: tools.evaluate(
+            f"document.getElementById('history')?.textContent.includes({json.dumps(diff)})"), 5)
+        print(f"dashboard: the reload history shows '{diff}'")
     finally:
         browser.terminate()
         try:

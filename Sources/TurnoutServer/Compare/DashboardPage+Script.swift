@@ -42,7 +42,7 @@ extension DashboardPage {
           return node;
         }
 
-        function renderFlag(flags) {
+        function renderFlag(flags, history) {
           const flag = (flags.snapshot.flags || []).find(f => f.name === "native-transport") || flags.snapshot.flags[0];
           const details = $("flag-details");
           details.replaceChildren();
@@ -64,8 +64,19 @@ extension DashboardPage {
           $("reload").textContent = reload
             ? `last reload ${reload.at}: ${reload.result} (${reload.trigger})${reload.error ? " — " + reload.error : ""}` : "no reload since start";
           $("reload").className = reload && !reload.ok ? "error" : "meta";
+          renderHistory(history);
           document.body.dataset.percentage = String(effective);
           return effective;
+        }
+
+        // The last five reloads, newest first, each with its diff (`flag.key: old → new`) or error.
+        function renderHistory(history) {
+          const list = $("history");
+          list.replaceChildren();
+          for (const entry of (history?.entries ?? []).slice(0, 5)) {
+            const what = entry.ok ? (entry.changes.length ? entry.changes.join("; ") : entry.result) : entry.error;
+            list.append(element("li", { class: entry.ok ? "" : "error" }, `${entry.at} (${entry.trigger}): ${what}`));
+          }
         }
 
         function renderTable(compare, windowName, percentage) {
@@ -130,11 +141,12 @@ extension DashboardPage {
 
         async function refresh() {
           try {
-            const [compare, flags] = await Promise.all([
+            const [compare, flags, history] = await Promise.all([
               fetch("/admin/compare?series=1", { cache: "no-store" }).then(r => { if (!r.ok) throw new Error(`/admin/compare: HTTP ${r.status}`); return r.json(); }),
               fetch("/admin/flags", { cache: "no-store" }).then(r => { if (!r.ok) throw new Error(`/admin/flags: HTTP ${r.status}`); return r.json(); }),
+              fetch("/admin/flags/history", { cache: "no-store" }).then(r => { if (!r.ok) throw new Error(`/admin/flags/history: HTTP ${r.status}`); return r.json(); }),
             ]);
-            last = { compare, flags };
+            last = { compare, flags, history };
             render();
             document.body.dataset.samples = String(compare.samples);
             document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
@@ -148,7 +160,7 @@ extension DashboardPage {
 
         function render() {
           if (!last) return;
-          const percentage = renderFlag(last.flags);
+          const percentage = renderFlag(last.flags, last.history);
           renderTable(last.compare, $("window").value, percentage);
           renderCharts(last.compare.series);
         }

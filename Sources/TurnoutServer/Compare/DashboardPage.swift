@@ -2,7 +2,7 @@
 /// JavaScript drawing SVG), compiled into the binary, with no external asset, so it works in an
 /// air-gapped staging.
 ///
-/// Every 2 s it reads `/admin/compare?series=1` and `/admin/flags` from the same origin and
+/// Every 2 s it reads `/admin/compare?series=1`, `/admin/flags` and `/admin/flags/history` from the same origin and
 /// shows the flag in force, native's share of connections against the flag's percentage, the
 /// side-by-side table with native ÷ compat (coloured when native is worse) and five charts over
 /// the last 15 minutes. The admin token rules apply to the page as to every admin path.
@@ -27,6 +27,9 @@ enum DashboardPage {
         <dl id="flag-details"></dl>
         <p id="share" class="share"></p>
         <p id="reload" class="meta"></p>
+        <p id="guard" class="meta">guard: none (the rollout guard has not landed yet)</p>
+        <h3>Last reloads</h3>
+        <ul id="history"></ul>
         </section>
         <section>
         <h2>Side by side <select id="window"><option>1m</option><option>5m</option><option>15m</option></select></h2>
