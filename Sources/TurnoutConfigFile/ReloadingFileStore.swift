@@ -24,6 +24,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     @usableFromInline
     let current: ManagedAtomic<Installed>
     private let state: Mutex<State>
+    private let subscribers = ReloadEventSubscribers<ReloadEvent>()
     private let logger: Logger
 
     /// One served value and its generation; immutable, swapped whole.
@@ -47,7 +48,6 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
         var history = ReloadHistory()
         /// The SHA-256 of the bytes the served value was decoded from; `nil` without a file.
         var servedSHA256: String?
-        var subscribers: [UUID: AsyncStream<ReloadEvent>.Continuation] = [:]
         /// The watcher of a running ``watch(configuration:onReady:)``, which performs requested reloads.
         var watcher: ConfigFileWatcher?
     }
@@ -121,13 +121,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     ///
     /// The stream buffers the newest 64 events and ends when the store is released.
     package func reloadEvents() -> AsyncStream<ReloadEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ReloadEvent.self, bufferingPolicy: .bufferingNewest(64))
-        let id = UUID()
-        state.withLock { $0.subscribers[id] = continuation }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        subscribers.subscribe()
     }
 
     /// Applies what the file now holds: decodes it and swaps it in, or keeps the last good value.
@@ -226,11 +220,10 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     }
 
     private func record(_ event: ReloadEvent, value: Value?) {
-        let subscribers = state.withLock { state in
+        state.withLock { state in
             state.lastReload = event
             state.history.append(event)
             if value != nil { state.servedSHA256 = event.sha256 }
-            return Array(state.subscribers.values)
         }
         Counter(label: kind.reloadCounter, dimensions: [("result", event.resultLabel)]).increment()
         var metadata: Logger.Metadata = ["file": "\(path)", "trigger": "\(event.trigger.rawValue)", "result": "\(event.resultLabel)"]
@@ -248,8 +241,6 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
             metadata["error"] = "\(event.error ?? "")"
             logger.error("\(kind.noun) reload failed; keeping the last good \(kind.noun)", metadata: metadata)
         }
-        for subscriber in subscribers {
-            subscriber.yield(event)
-        }
+        subscribers.publish(event)
     }
 }

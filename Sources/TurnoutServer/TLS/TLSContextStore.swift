@@ -24,12 +24,12 @@ package final class TLSContextStore: Sendable {
     package let port: String
     private let current: ManagedAtomic<TLSCertificatePair>
     private let state = Mutex(State())
+    private let subscribers = ReloadEventSubscribers<TLSReloadEvent>()
     /// Serializes reloads from the two watcher threads and SIGHUP: read, check and swap in one at a time.
     private let reloading = Mutex(())
     private let logger: Logger
 
     private struct State {
-        var subscribers: [UUID: AsyncStream<TLSReloadEvent>.Continuation] = [:]
         /// The certificate file's watcher while ``watch(configuration:onReady:)`` runs; it performs requested reloads.
         var watcher: ConfigFileWatcher?
     }
@@ -69,13 +69,7 @@ package final class TLSContextStore: Sendable {
 
     /// A stream of every reload attempt from now on; it buffers the newest 64 and ends when the store goes.
     package func reloadEvents() -> AsyncStream<TLSReloadEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: TLSReloadEvent.self, bufferingPolicy: .bufferingNewest(64))
-        let id = UUID()
-        state.withLock { $0.subscribers[id] = continuation }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        subscribers.subscribe()
     }
 
     /// Reads both files now and serves them if they changed and can be served; otherwise keeps the current pair.
@@ -153,7 +147,6 @@ package final class TLSContextStore: Sendable {
     }
 
     private func record(_ event: TLSReloadEvent) {
-        let subscribers = state.withLock { Array($0.subscribers.values) }
         Counter(label: "turnout_tls_reload_total", dimensions: [("port", port), ("result", event.resultLabel)]).increment()
         var metadata: Logger.Metadata = ["port": "\(port)", "trigger": "\(event.trigger.rawValue)", "result": "\(event.resultLabel)"]
         switch event.result {
@@ -166,9 +159,7 @@ package final class TLSContextStore: Sendable {
             metadata["error"] = "\(error)"
             logger.error("TLS certificate reload failed; keeping the last good certificate", metadata: metadata)
         }
-        for subscriber in subscribers {
-            subscriber.yield(event)
-        }
+        subscribers.publish(event)
     }
 
     private func metadata(_ pair: TLSCertificatePair) -> Logger.Metadata {
