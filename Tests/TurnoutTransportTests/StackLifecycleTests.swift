@@ -37,6 +37,22 @@ struct StackLifecycleTests {
     }
 
     @Test(
+        "text and a close sent while the connection opens reach the client in that order (JWT-mode init errors do this)",
+        arguments: StackUnderTest.allCases
+    )
+    func sendAndCloseDuringOpenKeepOrder(_ stack: StackUnderTest) async throws {
+        let atOpen: @Sendable (any Connection, any EventLoop) -> any WebSocketEventSink = { connection, _ in
+            _ = connection.sendText(ByteBuffer(string: "refused"))
+            connection.close(code: 1008, reason: "Invalid API key")
+            return RecordingSink(connection: connection, echo: false)
+        }
+        try await withTestServer(stack, forward: atOpen) { server in
+            let (client, _) = try await server.connect()
+            #expect(await client.transcript() == [.text("refused"), .close(1008, "Invalid API key"), .closed])
+        }
+    }
+
+    @Test(
         "the installed stack names itself: its own handler is in the pipeline and its connections carry its label",
         arguments: StackUnderTest.allCases
     )

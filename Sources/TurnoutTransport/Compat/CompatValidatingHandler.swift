@@ -43,6 +43,8 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     private var webSocket: WebSocket?
     private var heldInbound = CircularBuffer<WebSocketFrame>()
     private var heldOutbound = CircularBuffer<(ByteBuffer, WebSocketOpcode)>()
+    /// A close requested behind held messages: it must follow them onto the wire, as on native.
+    private var heldClose: (close: WebSocketClose, promise: EventLoopPromise<Void>?)?
     private var context: ChannelHandlerContext?
     private var closeTimer: Scheduled<Void>?
     /// Set by ``CompatStack`` right after creating the handler; `nil` once the channel is inactive.
@@ -62,6 +64,10 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
         guard let context else { return }
         while let (data, opcode) = self.heldOutbound.popFirst() {
             self.send(data, opcode: opcode)
+        }
+        if let (close, promise) = self.heldClose {
+            self.heldClose = nil
+            self.startClose(close, promise: promise)
         }
         while let frame = self.heldInbound.popFirst() {
             context.fireChannelRead(Self.wrapInboundOut(frame))
@@ -127,6 +133,10 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
         self.closeTimer = nil
         self.heldInbound.removeAll()
         self.heldOutbound.removeAll()
+        if let (_, promise) = self.heldClose {
+            self.heldClose = nil
+            promise?.succeed()
+        }
         if case .reportClose(let close) = self.machine.socketClosed(), let data = self.data {
             data.connection.detach()
             self.data = nil
@@ -148,7 +158,7 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     // MARK: - WebSocketOutboundWriter
 
     func writeMessage(_ data: ByteBuffer, opcode: WebSocketOpcode, flush: Bool) {
-        guard self.machine.isOpen else { return }
+        guard self.machine.isOpen, self.heldClose == nil else { return }
         self.send(data, opcode: opcode)
     }
 
@@ -157,6 +167,10 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     }
 
     func startClose(_ close: WebSocketClose, promise: EventLoopPromise<Void>?) {
+        if self.webSocket == nil, !self.heldOutbound.isEmpty, self.heldClose == nil, self.machine.isOpen {
+            self.heldClose = (close, promise)
+            return
+        }
         guard let context, case .sendClose(let close) = self.machine.closeRequested(close) else {
             // A close is already under way: there is no frame of ours left to wait for.
             promise?.succeed()
