@@ -84,6 +84,10 @@ mutant tpa-ws-not-served \
     Sources/TurnoutTransport/HTTP/EndpointTable.swift \
     's/, "\/tpa-ws": \.app\]/]/' \
     'UpgradeRouterTests|SDKCompatibilityTests'
+mutant compat-close-overtakes-held-messages \
+    Sources/TurnoutTransport/Compat/CompatValidatingHandler.swift \
+    's/if self\.webSocket == nil, !self\.heldOutbound\.isEmpty, self\.heldClose == nil, self\.machine\.isOpen \{/if false {/' \
+    'StackLifecycleTests'
 mutant app-stopped-without-reason \
     Sources/TurnoutCore/Protocol/OutboundMessage.swift \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \
