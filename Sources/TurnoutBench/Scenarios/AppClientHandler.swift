@@ -40,6 +40,7 @@ final class AppClientHandler: ChannelInboundHandler {
                 self.driver.appReceivedJSON(self.index, sequence: marker.sequence, sentAt: marker.sentAt)
             } else if view.starts(with: Self.ack) {
                 self.driver.appAcked(self.index)
+                self.driver.moveMayHaveEnded()
             } else if view.starts(with: Self.connectionError) {
                 self.driver.error()
             }
@@ -55,14 +56,16 @@ final class AppClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
+            self.driver.appClosed(self.index, context: context, code: frame.closeCode)
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.appClosed(self.index, context: context, code: nil)
         context.fireChannelInactive()
     }
 

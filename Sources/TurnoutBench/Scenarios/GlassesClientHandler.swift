@@ -33,18 +33,23 @@ final class GlassesClientHandler: ChannelInboundHandler {
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            if frame.data.readableBytesView.starts(with: Self.appStateChange) { self.driver.appStateChanges += 1 }
+            if frame.data.readableBytesView.starts(with: Self.appStateChange) {
+                self.driver.appStateChanges += 1
+                self.driver.moveMayHaveEnded()
+            }
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
+            self.driver.glassesClosed(context, code: frame.closeCode)
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.glassesClosed(context, code: nil)
         context.fireChannelInactive()
     }
 
