@@ -4,7 +4,7 @@ import TurnoutCore
 import TurnoutFlags
 import TurnoutTestSupport
 
-@Suite("Readiness: /health/ready turns 503 a ready grace before the 1001 closes")
+@Suite("Readiness: /health/ready turns 503 a ready grace before the 1001 closes", .timeLimit(.minutes(1)))
 struct ReadinessTests {
     @Test(
         "ready while serving; at shutdown 503 first, sockets open and upgrades accepted through the grace; the 1001s only after it",
