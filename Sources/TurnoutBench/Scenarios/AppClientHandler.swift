@@ -56,9 +56,11 @@ final class AppClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
+            self.driver.appClosed(self.index, context: context, code: frame.closeCode)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
-            self.driver.appClosed(self.index, context: context, code: frame.closeCode)
         default:
             break
         }
@@ -70,7 +72,7 @@ final class AppClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.appFailed(self.index, context: context)
         context.close(promise: nil)
     }
 

@@ -40,9 +40,11 @@ final class GlassesClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
+            self.driver.glassesClosed(context, code: frame.closeCode)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
-            self.driver.glassesClosed(context, code: frame.closeCode)
         default:
             break
         }
@@ -54,7 +56,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.glassesFailed(context)
         context.close(promise: nil)
     }
 

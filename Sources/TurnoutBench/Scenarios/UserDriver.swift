@@ -284,6 +284,17 @@ extension UserDriver {
         self.apps[index] = App()
     }
 
+    /// An I/O error on the glasses socket `context`: an error, except with `--reconnect` on a
+    /// socket the user has already left (a reset after the 1001 of a move).
+    func glassesFailed(_ context: ChannelHandlerContext) {
+        if self.reconnect == nil || context === self.glasses { self.error() }
+    }
+
+    /// An I/O error on app `index`'s socket `context`, counted as ``glassesFailed(_:)`` is.
+    func appFailed(_ index: Int, context: ChannelHandlerContext) {
+        if self.reconnect == nil || context === self.apps[index].context { self.error() }
+    }
+
     /// Ends a move once the glasses and every app run again: records how long it took and
     /// books what the old instance never delivered as lost in the move, then resumes sending.
     func moveMayHaveEnded() {
