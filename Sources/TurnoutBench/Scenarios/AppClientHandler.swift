@@ -58,7 +58,7 @@ final class AppClientHandler: ChannelInboundHandler {
         case .connectionClose:
             // The driver first: answering may close the channel at once, and its inactivity
             // must not read as a drop without a close frame.
-            self.driver.appClosed(self.index, context: context, code: frame.closeCode)
+            self.driver.appClosed(self.index, context: context, instanceLeaving: frame.isInstanceLeaving)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
@@ -67,7 +67,7 @@ final class AppClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.appClosed(self.index, context: context, code: nil)
+        self.driver.appClosed(self.index, context: context, instanceLeaving: false)
         context.fireChannelInactive()
     }
 

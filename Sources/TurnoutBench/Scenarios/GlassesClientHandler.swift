@@ -42,7 +42,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
         case .connectionClose:
             // The driver first: answering may close the channel at once, and its inactivity
             // must not read as a drop without a close frame.
-            self.driver.glassesClosed(context, code: frame.closeCode)
+            self.driver.glassesClosed(context, instanceLeaving: frame.isInstanceLeaving)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
@@ -51,7 +51,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.glassesClosed(context, code: nil)
+        self.driver.glassesClosed(context, instanceLeaving: false)
         context.fireChannelInactive()
     }
 

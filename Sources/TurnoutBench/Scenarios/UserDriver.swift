@@ -258,11 +258,11 @@ extension UserDriver: Sendable {}
 extension UserDriver {
     // MARK: Moves (--reconnect)
 
-    /// The glasses socket `context` closed: with `code` from a close frame, `nil` when the TCP
-    /// connection went. With `--reconnect`, a 1001 (the instance is shutting down) starts a move.
-    func glassesClosed(_ context: ChannelHandlerContext, code: UInt16?) {
+    /// The glasses socket `context` closed, by a close frame or by the TCP connection going.
+    /// With `--reconnect`, the 1001 `Server shutting down` of a leaving instance starts a move.
+    func glassesClosed(_ context: ChannelHandlerContext, instanceLeaving: Bool) {
         guard context === self.glasses else { return }  // a socket this user has already left
-        guard code == 1001, let reconnect else {
+        guard instanceLeaving, let reconnect else {
             self.socketClosed()
             return
         }
@@ -272,11 +272,11 @@ extension UserDriver {
         reconnect()
     }
 
-    /// App `index`'s socket `context` closed; with `--reconnect`, a 1001 or a close during a move
-    /// is part of the move: the app comes back through a webhook from the new instance.
-    func appClosed(_ index: Int, context: ChannelHandlerContext, code: UInt16?) {
+    /// App `index`'s socket `context` closed; with `--reconnect`, the instance leaving or a close
+    /// during a move is part of the move: the app comes back through a webhook from the new instance.
+    func appClosed(_ index: Int, context: ChannelHandlerContext, instanceLeaving: Bool) {
         guard context === self.apps[index].context else { return }
-        guard self.reconnect != nil, code == 1001 || self.moving else {
+        guard self.reconnect != nil, instanceLeaving || self.moving else {
             self.socketClosed()
             return
         }
