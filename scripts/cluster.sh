@@ -141,6 +141,18 @@ export TURNOUT_LB_BIND="127.0.0.1:$lb" TURNOUT_LB_STATS="127.0.0.1:$lb_stats"
 export TURNOUT_1="127.0.0.1:${public[0]}" TURNOUT_2="127.0.0.1:${public[1]}" TURNOUT_3="127.0.0.1:${public[2]}"
 haproxy_args=(-f "$repo/deploy/haproxy/haproxy.cfg" -f "$repo/deploy/haproxy/servers-loopback.cfg")
 haproxy -c -q "${haproxy_args[@]}" || { fail "haproxy -c rejects deploy/haproxy/haproxy.cfg"; exit 1; }
+# The Kubernetes variant of the same file, and the manifests it goes into (kustomize, when kubectl is here).
+if TURNOUT_SERVICE=localhost:8002 haproxy -c -q -f "$repo/deploy/haproxy/haproxy.cfg" -f "$repo/deploy/haproxy/servers-kubernetes.cfg"; then
+    if ! command -v kubectl >/dev/null; then
+        pass "haproxy -c accepts haproxy.cfg with the loopback and the Kubernetes servers (kubectl absent: manifests not rendered)"
+    elif kubectl kustomize "$repo/deploy" | python3 -c 'import sys, yaml; docs = [d for d in yaml.safe_load_all(sys.stdin) if d]; assert len(docs) >= 8, len(docs)'; then
+        pass "haproxy -c accepts haproxy.cfg with the loopback and the Kubernetes servers; kubectl kustomize deploy/ renders"
+    else
+        fail "kubectl kustomize deploy/ does not render"
+    fi
+else
+    fail "haproxy -c rejects deploy/haproxy/haproxy.cfg with servers-kubernetes.cfg"
+fi
 haproxy -db "${haproxy_args[@]}" >"$work/haproxy.log" 2>&1 &
 pids+=("$!")
 servers_up() { curl -s "http://127.0.0.1:$lb_stats/;csv" | awk -F, '$1 == "turnout" && $2 ~ /^turnout[0-9]$/ && $18 == "UP"' | wc -l; }
