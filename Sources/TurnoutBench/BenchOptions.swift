@@ -47,6 +47,11 @@ package struct BenchOptions: Sendable {
     package var webhookPort: Int
     /// Print a progress line on stderr once a second. Default true.
     package var progress: Bool
+    /// Glasses: when an instance closes a user's sockets with 1001 (it is shutting down), reconnect
+    /// through the same URL and start the apps again, measuring each move, instead of counting
+    /// an error; the `/metrics` cross-check is skipped (a leaving instance takes its counters).
+    /// For a cluster behind a balancer (scripts/cluster.sh). Default false.
+    package var reconnect: Bool
 
     /// Creates options; see each field for its default.
     package init(
@@ -64,7 +69,8 @@ package struct BenchOptions: Sendable {
         threads: Int = 2,
         jwtSecret: String? = nil,
         webhookPort: Int = 0,
-        progress: Bool = true
+        progress: Bool = true,
+        reconnect: Bool = false
     ) {
         self.scenario = scenario
         self.target = target
@@ -81,6 +87,7 @@ package struct BenchOptions: Sendable {
         self.jwtSecret = jwtSecret
         self.webhookPort = webhookPort
         self.progress = progress
+        self.reconnect = reconnect
     }
 
     /// The measured time of one measurement: ``duration`` shared by all of them, at least 1 s.

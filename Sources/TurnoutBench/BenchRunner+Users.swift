@@ -35,12 +35,20 @@ extension BenchRunner {
             }.get()
             self.registry.register(user.id, .init(loop: loop, driver: driver, packages: packages))
             let token = try await authority.glassesToken(email: user.id)
-            let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
-                channel in
-                try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+            let uri = "/glasses-ws?token=\(token)"
+            let connect: @Sendable () async throws -> Void = { [registry = self.registry] in
+                let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: uri) { channel in
+                    try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+                }
+                registry.keep(glasses)
+                glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
             }
-            self.registry.keep(glasses)
-            glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
+            try await connect()
+            if self.options.reconnect {
+                try await loop.submit { [registry = self.registry] in
+                    driver.value.reconnect = { Self.reconnect(user.id, connect: connect, registry: registry) }
+                }.get()
+            }
         }
 
         // Setup: every app acked and subscribed, at most 30 s.
@@ -56,6 +64,10 @@ extension BenchRunner {
                 "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
                     + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
             )
+        }
+        if self.options.reconnect {
+            // scripts/cluster.sh asks each instance for these users' sockets while the load runs.
+            FileHandle.standardOutput.write(Data("users: \(users.map(\.id).joined(separator: " "))\n".utf8))
         }
         try await Task.sleep(for: .milliseconds(200))
         let loaded = server.sample()
@@ -89,8 +101,15 @@ extension BenchRunner {
         let counters = try await self.collect(stats) { loop in
             for user in loop.users { user.finish() }
         }
-        let after = try await server.metrics()
-        let check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+        let check: (mismatches: [[String]], deliveries: [Int])
+        if self.options.reconnect {
+            // A leaving instance takes its counters with it: there is nothing to cross-check.
+            Self.printMoves(counters)
+            check = ([[], []], [0, 0])
+        } else {
+            let after = try await server.metrics()
+            check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+        }
 
         // Stop the apps so the server does not restart them, then close everything.
         for bound in stats {
@@ -180,6 +199,39 @@ extension BenchRunner {
             }
         }
         return (mismatches, deliveries)
+    }
+
+    /// Reconnects a user's glasses through the bench's URL after a 1001, retrying every 250 ms
+    /// for up to 10 s while the balancer has no instance ready for the user.
+    static func reconnect(_ userId: String, connect: @escaping @Sendable () async throws -> Void, registry: UserRegistry) {
+        Task {
+            var lastError: (any Error)?
+            for _ in 0..<40 {
+                do {
+                    try await connect()
+                    return
+                } catch {
+                    lastError = error
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            registry.fail("\(userId) could not reconnect within 10 s: \(lastError.map { "\($0)" } ?? "unknown")")
+        }
+    }
+
+    /// One line per stack that saw moves, for scripts/cluster.sh:
+    /// `moves: stack=native moved=12 still-moving=0 lost-in-move=3 reconnect-p50-ms=812 reconnect-max-ms=1210`.
+    static func printMoves(_ counters: [StackCounters]) {
+        for stack in BenchStack.allCases {
+            let counts = counters[stack.index]
+            let times = counts.reconnectNanoseconds.sorted()
+            let p50 = times.isEmpty ? 0 : times[times.count / 2] / 1_000_000
+            let max = (times.last ?? 0) / 1_000_000
+            print(
+                "moves: stack=\(stack.rawValue) moved=\(counts.moves) still-moving=\(counts.stillMoving) lost-in-move=\(counts.lostInMove) "
+                    + "reconnect-p50-ms=\(p50) reconnect-max-ms=\(max)"
+            )
+        }
     }
 
     /// A webhook from the server: for a `session_request` of a known user, connect the app.

@@ -99,6 +99,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Flag(
+        help:
+            "glasses with --url: reconnect users whose instance closes them with 1001 and restart their apps, reporting each move (a cluster behind a balancer)."
+    )
+    var reconnect = false
+
     func run() async throws {
         if let count = self.writeAppsYAML {
             print(BenchConfigFiles.appsYAML(apps: count, webhookPort: self.webhookPort), terminator: "")
@@ -172,7 +178,8 @@ struct BenchCommand: AsyncParsableCommand {
             threads: self.threads ?? min(UsableCores.count, 64),
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
-            progress: !self.quiet
+            progress: !self.quiet,
+            reconnect: self.reconnect
         )
     }
 }

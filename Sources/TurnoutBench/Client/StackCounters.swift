@@ -26,6 +26,13 @@ package struct StackCounters: Sendable {
     package var errors = 0
     /// Connections that carried load.
     package var connections = 0
+    /// `--reconnect`: users that moved to another instance after a 1001, and how long each move
+    /// took (1001 → glasses and every app running again).
+    package var moves = 0
+    package var reconnectNanoseconds: [UInt64] = []
+    /// `--reconnect`: messages the leaving instance never delivered, and users not back by the end.
+    package var lostInMove = 0
+    package var stillMoving = 0
 
     /// Empty counters with a histogram from 100 ns to 60 s at three significant digits.
     package init() {
@@ -45,6 +52,10 @@ package struct StackCounters: Sendable {
         self.reordered += other.reordered
         self.errors += other.errors
         self.connections += other.connections
+        self.moves += other.moves
+        self.reconnectNanoseconds += other.reconnectNanoseconds
+        self.lostInMove += other.lostInMove
+        self.stillMoving += other.stillMoving
     }
 
     /// Records one latency sample, clamped into the histogram's range.

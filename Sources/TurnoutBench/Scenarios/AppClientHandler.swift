@@ -40,6 +40,7 @@ final class AppClientHandler: ChannelInboundHandler {
                 self.driver.appReceivedJSON(self.index, sequence: marker.sequence, sentAt: marker.sentAt)
             } else if view.starts(with: Self.ack) {
                 self.driver.appAcked(self.index)
+                self.driver.moveMayHaveEnded()
             } else if view.starts(with: Self.connectionError) {
                 self.driver.error()
             }
@@ -55,19 +56,23 @@ final class AppClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
+            self.driver.appClosed(self.index, context: context, instanceLeaving: frame.isInstanceLeaving)
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.appClosed(self.index, context: context, instanceLeaving: false)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.appFailed(self.index, context: context)
         context.close(promise: nil)
     }
 

@@ -33,23 +33,30 @@ final class GlassesClientHandler: ChannelInboundHandler {
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            if frame.data.readableBytesView.starts(with: Self.appStateChange) { self.driver.appStateChanges += 1 }
+            if frame.data.readableBytesView.starts(with: Self.appStateChange) {
+                self.driver.appStateChanges += 1
+                self.driver.moveMayHaveEnded()
+            }
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
+            self.driver.glassesClosed(context, instanceLeaving: frame.isInstanceLeaving)
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.glassesClosed(context, instanceLeaving: false)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.glassesFailed(context)
         context.close(promise: nil)
     }
 

@@ -47,6 +47,13 @@ final class UserDriver {
     private var start: UInt64 = 0
     private var deadline: UInt64 = 0
     private var running = false
+    /// With `--reconnect`: reconnects the glasses through the bench's URL and starts the apps
+    /// again (set by the runner). `nil`: a close is an error, as without it.
+    var reconnect: (() -> Void)?
+    /// Between a 1001 from the user's instance and every app running again elsewhere: the
+    /// glasses send nothing meanwhile.
+    private(set) var moving = false
+    private var moveStartedAt: UInt64 = 0
 
     init(userId: String, stack: BenchStack, packages: [String], apiKeys: [String], stats: LoopStats, pacing: Pacing) {
         self.userId = userId
@@ -122,7 +129,7 @@ final class UserDriver {
 
     /// Called by the loop's ticker: sends whatever the rate says is due, in one flush.
     func tick(now: UInt64) {
-        guard self.running, case .rate(let json, let audio) = self.pacing, let glasses else { return }
+        guard self.running, !self.moving, case .rate(let json, let audio) = self.pacing, let glasses else { return }
         guard now < self.deadline else {
             self.running = false
             return
@@ -144,7 +151,7 @@ final class UserDriver {
 
     /// Fanout: keeps `window` events outstanding until the deadline.
     private func pump() {
-        guard self.running, case .window(let window) = self.pacing, let glasses else { return }
+        guard self.running, !self.moving, case .window(let window) = self.pacing, let glasses else { return }
         let now = MonotonicClock.nanoseconds
         guard now < self.deadline else {
             self.running = false
@@ -229,10 +236,16 @@ final class UserDriver {
         if self.running || self.start == 0 && self.glasses != nil { self.error() }
     }
 
-    /// Stops sending and books what never arrived as lost.
+    /// Stops sending and books what never arrived as lost (lost in a move, for a user still moving).
     func finish() {
         self.running = false
-        self.stats.counters[self.stack.index].lost += self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
+        let missing = self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
+        if self.moving {
+            self.stats.counters[self.stack.index].lostInMove += missing
+            self.stats.counters[self.stack.index].stillMoving += 1
+        } else {
+            self.stats.counters[self.stack.index].lost += missing
+        }
         self.stats.counters[self.stack.index].connections += 1 + self.apps.count
         self.start = 1  // closes from now on are ours
         self.glasses = nil
@@ -241,6 +254,67 @@ final class UserDriver {
 
 @available(*, unavailable)
 extension UserDriver: Sendable {}
+
+extension UserDriver {
+    // MARK: Moves (--reconnect)
+
+    /// The glasses socket `context` closed, by a close frame or by the TCP connection going.
+    /// With `--reconnect`, the 1001 `Server shutting down` of a leaving instance starts a move.
+    func glassesClosed(_ context: ChannelHandlerContext, instanceLeaving: Bool) {
+        guard context === self.glasses else { return }  // a socket this user has already left
+        guard instanceLeaving, let reconnect else {
+            self.socketClosed()
+            return
+        }
+        self.beginMove()
+        self.glasses = nil
+        self.appStateChanges = 0
+        reconnect()
+    }
+
+    /// App `index`'s socket `context` closed; with `--reconnect`, the instance leaving or a close
+    /// during a move is part of the move: the app comes back through a webhook from the new instance.
+    func appClosed(_ index: Int, context: ChannelHandlerContext, instanceLeaving: Bool) {
+        guard context === self.apps[index].context else { return }
+        guard self.reconnect != nil, instanceLeaving || self.moving else {
+            self.socketClosed()
+            return
+        }
+        self.beginMove()
+        self.apps[index] = App()
+    }
+
+    /// An I/O error on the glasses socket `context`: an error, except with `--reconnect` on a
+    /// socket the user has already left (a reset after the 1001 of a move).
+    func glassesFailed(_ context: ChannelHandlerContext) {
+        if self.reconnect == nil || context === self.glasses { self.error() }
+    }
+
+    /// An I/O error on app `index`'s socket `context`, counted as ``glassesFailed(_:)`` is.
+    func appFailed(_ index: Int, context: ChannelHandlerContext) {
+        if self.reconnect == nil || context === self.apps[index].context { self.error() }
+    }
+
+    /// Ends a move once the glasses and every app run again: records how long it took and
+    /// books what the old instance never delivered as lost in the move, then resumes sending.
+    func moveMayHaveEnded() {
+        guard self.moving, self.isReady else { return }
+        self.moving = false
+        let index = self.stack.index
+        self.stats.counters[index].moves += 1
+        self.stats.counters[index].reconnectNanoseconds.append(MonotonicClock.nanoseconds &- self.moveStartedAt)
+        self.stats.counters[index].lostInMove += self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
+        self.json.rebase(sent: self.jsonSent)
+        self.audio.rebase(sent: self.audioSent)
+        if case .window = self.pacing { self.pump() }
+    }
+
+    private func beginMove() {
+        guard !self.moving else { return }
+        self.moving = true
+        self.moveStartedAt = MonotonicClock.nanoseconds
+    }
+}
 
 extension UserDriver {
     /// Sends `stop_app` for every app, so the server stops them instead of restarting them
