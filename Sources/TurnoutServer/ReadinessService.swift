@@ -1,6 +1,6 @@
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import TurnoutCore
 import TurnoutTransport
 
@@ -35,7 +35,7 @@ struct ReadinessService: Service {
         let waiter = Waiter()
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                waiter.continuation.withLock { $0 = continuation }
+                waiter.continuation.withLockedValue { $0 = continuation }
                 let timer = scheduler.schedule(after: delay) { waiter.resume() }
                 if Task.isCancelled {
                     timer.cancel()
@@ -49,10 +49,10 @@ struct ReadinessService: Service {
 
     /// The one continuation of ``wait(_:on:)``, resumed by the timer or by cancellation, once.
     private final class Waiter: Sendable {
-        let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let continuation = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
 
         func resume() {
-            self.continuation.withLock { $0.take() }?.resume()
+            self.continuation.withLockedValue { $0.take() }?.resume()
         }
     }
 }

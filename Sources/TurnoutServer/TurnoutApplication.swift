@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 package import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 package import TurnoutConfigFile
 package import TurnoutCore
 import TurnoutEcho
@@ -291,11 +291,11 @@ package struct TurnoutApplication: Service {
 
 /// The two ports as their services bind them; complete once both are known.
 private final class BoundPorts: Sendable {
-    private let ports = Mutex<(public: Int?, admin: Int?)>((nil, nil))
+    private let ports = NIOLockedValueBox<(public: Int?, admin: Int?)>((nil, nil))
 
     /// Records a bound port; returns both once both are bound (exactly once).
     func record(publicPort: Int?, adminPort: Int?) -> (Int, Int)? {
-        self.ports.withLock { ports in
+        self.ports.withLockedValue { ports in
             let wasComplete = ports.public != nil && ports.admin != nil
             ports.public = ports.public ?? publicPort
             ports.admin = ports.admin ?? adminPort
