@@ -21,7 +21,7 @@ struct FlagsCommandTests {
         #expect(output.status == 0)
         #expect(
             output.stdout
-                == "native-transport: enabled, 70.12 % native, salt native-transport, endpoints glasses+app, pinned 1 native / 0 compat, unidentified → compat, on_change migrate, migrate_window 2m\n"
+                == "native-transport: enabled, 70.12 % native, salt native-transport, endpoints glasses+app, pinned 1 native / 0 compat, unidentified → compat, on_change migrate, migrate_window 2m, no guard\n"
         )
         #expect(output.stderr == "")
     }
