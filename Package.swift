@@ -62,6 +62,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The ramp guard's statistics and verdicts: pure, clock-driven, no I/O (docs/flags.md).
+        .target(
+            name: "TurnoutGuard",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Sessions, apps, subscriptions and routing behind the `Connection` seam; transport-agnostic.
         .target(
             name: "TurnoutCore",
@@ -110,6 +119,7 @@ let package = Package(
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutEcho"),
                 .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // The TLS context in force, one atomic load per accepted connection.
@@ -202,6 +212,15 @@ let package = Package(
             ],
             // The bucketing vectors, copied from ../shared so that a clone alone passes its tests.
             resources: [.copy("Resources/bucketing-vectors.json")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TurnoutGuardTests",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
