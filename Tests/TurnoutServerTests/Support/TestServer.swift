@@ -73,9 +73,9 @@ struct TestServer: Sendable {
     }
 
     /// `GET` on the admin port: status and body.
-    func admin(_ pathAndQuery: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
+    func admin(_ pathAndQuery: String, bearer: String? = nil, method: HTTPMethod = .GET) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.adminPort)\(pathAndQuery)")
-        request.method = .GET
+        request.method = method
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         let response = try await httpClient.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -112,6 +112,7 @@ func withTestServer(
     reloadsOnSIGHUP: Bool = false,
     logger configuredLogger: Logger? = nil,
     compareSampling: CompareSampling = .init(),
+    guardSampling: GuardSampling = .init(),
     clientTLS: TLSConfiguration? = nil,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
@@ -161,6 +162,7 @@ func withTestServer(
         configuration: configuration,
         reloadsOnSIGHUP: reloadsOnSIGHUP,
         compareSampling: compareSampling,
+        guardSampling: guardSampling,
         onServerRunning: { started.yield($0) },
         logger: logger
     )
