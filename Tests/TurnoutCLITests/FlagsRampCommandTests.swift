@@ -113,7 +113,7 @@ struct FlagsRampCommandTests {
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("step 1/2  1 %  hold ") && $0.hasSuffix("no connections  guard n/a (no guard yet)") })
+        #expect(lines.contains { $0.hasPrefix("step 1/2  1 %  hold ") && $0.hasSuffix("no connections  guard n/a (no guard: block)") })
         #expect(lines.contains { $0.hasPrefix("step 2/2  25 %  hold 0ms left") })
         #expect(lines.last == "plan complete: native-transport at 25 % on every instance")
         #expect(Self.contents(path).contains("percentage: 25              # ramped"))
