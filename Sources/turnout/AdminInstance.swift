@@ -86,6 +86,30 @@ struct AdminInstance: Sendable {
         return Connections(native: native, total: (object["total"] as? NSNumber)?.intValue ?? 0)
     }
 
+    /// `GET /admin/route`: the decision the instance makes now for `userId`, the ramp guard's
+    /// rollback included (rule `guard-rollback`).
+    func route(userId: String, endpoint: Endpoint, flag: String) async throws(Failure) -> Decision {
+        var query = URLComponents()
+        query.queryItems = [
+            .init(name: "userId", value: userId), .init(name: "endpoint", value: endpoint.rawValue), .init(name: "flag", value: flag),
+        ]
+        let object = try await get("/admin/route?" + (query.percentEncodedQuery ?? ""), timeout: .seconds(5))
+        guard let stack = (object["stack"] as? String).flatMap(Stack.init(rawValue:)),
+            let rule = (object["rule"] as? String).flatMap(Decision.Rule.init(rawValue:)),
+            let percentage = (object["percentage"] as? NSNumber).flatMap({ Percentage(hundredths: Int(($0.doubleValue * 100).rounded())) })
+        else {
+            throw Failure(description: "/admin/route answered an object without stack, rule and percentage")
+        }
+        return Decision(
+            flag: flag,
+            endpoint: endpoint,
+            stack: stack,
+            rule: rule,
+            bucket: (object["bucket"] as? NSNumber)?.intValue,
+            percentage: percentage
+        )
+    }
+
     private func get(_ path: String, timeout: Duration) async throws(Failure) -> [String: Any] {
         var request = HTTPClientRequest(url: url + path)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

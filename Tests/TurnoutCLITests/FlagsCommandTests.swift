@@ -66,6 +66,30 @@ struct FlagsCommandTests {
         )
     }
 
+    @Test("explain --admin-url: the running instance decides, with the same lines as the file; a dead one is named")
+    func explainFromInstance() async throws {
+        let path = try TurnoutProcess.temporaryFile(Self.flags)
+        let server = try await ServeProcess.start(flagsPath: path)
+        defer { server.running.send(SIGKILL) }
+        let output = try TurnoutProcess.run([
+            "flags", "explain", "--admin-url", server.adminURL, "--user", "alice@example.com", "--user", "bob@example.com", "--user",
+            "qa@example.com",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(
+            output.stdout == """
+                alice@example.com → native (rollout: bucket 7011 < 7012)
+                bob@example.com → compat (rollout: bucket 9009 ≥ 7012)
+                qa@example.com → native (pinned-native)
+
+                """
+        )
+        await server.stop()
+        let dead = try TurnoutProcess.run(["flags", "explain", "--admin-url", "http://127.0.0.1:1", "--user", "alice@example.com"])
+        #expect(dead.status == 1)
+        #expect(dead.stderr.hasPrefix("turnout flags explain: http://127.0.0.1:1 does not answer"))
+    }
+
     @Test("explain --json: one object per line, ids read from stdin")
     func explainJSON() throws {
         let path = try TurnoutProcess.temporaryFile(Self.flags)
