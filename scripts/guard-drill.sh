@@ -54,7 +54,7 @@ echo "guard-drill $mode: $runs run(s) of $duration, guard $guard_block, fault ${
 bad=0
 tripped=0
 for seed in $(seq 1 "$runs"); do
-    args=(bench --spawn --scenario glasses --stack split:50 --users 400 --apps 1 --rate 2 --audio-rate 2
+    args=(bench --spawn --scenario glasses --stack split:50 --users 400 --apps 1 --rate 1 --audio-rate 0
         --duration "$duration" --quiet --guard "$guard_block")
     [ -n "$fault" ] && args+=(--server-fault "$fault" --fault-seed "$seed")
     status=0
