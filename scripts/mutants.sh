@@ -95,7 +95,7 @@ mutant app-stopped-without-reason \
 
 mutant guard-never-rolls-back \
     Sources/TurnoutServer/GuardService.swift \
-    's/self\.rollbacks\.rollBack\(flag\)/_ = flag/' \
+    's/self\.rollbacks\.rollBack\(FlagFile\.nativeTransport\)/_ = FlagFile.nativeTransport/' \
     'GuardServiceTests|GuardEndToEndTests'
 mutant guard-p-value-ignored \
     Sources/TurnoutGuard/WindowVerdict.swift \

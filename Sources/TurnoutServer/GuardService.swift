@@ -102,9 +102,15 @@ final class GuardService: Service, Sendable {
     /// A snapshot came into force: re-arm if the guarded flag's definition changed. The
     /// ``StackMigrator`` calls it before migrating, so that a lifted rollback is already lifted.
     func flagsApplied(_ snapshot: FlagSnapshot) {
-        let definition = snapshot.file.flag(named: FlagFile.nativeTransport)
+        let flag = FlagFile.nativeTransport
+        let definition = snapshot.file.flag(named: flag)
         let changed = self.state.withLock { $0.definition != definition || ($0.monitor == nil && definition?.guardPolicy != nil) }
-        guard changed else { return }
+        guard changed else {
+            // The store has just recorded the file's percentage for every flag; a rollback still
+            // in force keeps the gauge at what the router applies.
+            if self.rollbacks.isRolledBack(flag) { EffectivePercentageGauge.record(flag: flag, percentage: .zero) }
+            return
+        }
         self.arm(definition, reason: "the flag changed")
     }
 
@@ -144,7 +150,14 @@ final class GuardService: Service, Sendable {
             self.logger.notice("ramp guard re-armed; rollback lifted", metadata: ["flag": "\(flag)", "reason": "\(reason)"])
             if reason == "reset" { self.migrate(self.flags.snapshot) }
         }
-        if let window { self.schedule(after: window, arming: arming) }
+        if let window {
+            // Every signal's trip counter exists from the start, at 0, so that the first trip is
+            // an increase Prometheus can see.
+            for signal in GuardSignal.allCases {
+                _ = Counter(label: "turnout_guard_trips_total", dimensions: [("flag", flag), ("signal", signal.rawValue)])
+            }
+            self.schedule(after: window, arming: arming)
+        }
     }
 
     private func schedule(after window: Duration, arming: UInt64) {
@@ -166,6 +179,10 @@ final class GuardService: Service, Sendable {
                 compat: StackWindow(from: baseline.compat, to: reading.compat)
             )
             let trip = monitor.record(verdict, at: time)
+            if let trip, trip.action == .rollback {
+                // Under the lock, so that a re-arm (an edit, a reset) cannot slip in between.
+                self.rollbacks.rollBack(FlagFile.nativeTransport)
+            }
             state.monitor = monitor
             state.baseline = reading
             state.windowsJudged += 1
@@ -191,7 +208,6 @@ final class GuardService: Service, Sendable {
             ]
         )
         guard trip.action == .rollback else { return }
-        self.rollbacks.rollBack(flag)
         EffectivePercentageGauge.record(flag: flag, percentage: .zero)
         self.migrate(self.flags.snapshot)
     }
