@@ -40,6 +40,7 @@ extension AdminRoutes {
             return report
         }
         report["windowsJudged"] = status.windowsJudged
+        report["badWindowsBySignal"] = Dictionary(uniqueKeysWithValues: status.badWindows.map { ($0.key.rawValue, $0.value) })
         switch status.state {
         case .armed(let badWindows):
             report["state"] = "armed"

@@ -26,6 +26,9 @@ final class GuardService: Service, Sendable {
         var state: GuardMonitor.State
         var lastVerdict: WindowVerdict?
         var windowsJudged: Int
+        /// Bad windows since the guard was armed, by the signal that made each bad (its first),
+        /// whether or not they came in a run long enough to trip.
+        var badWindows: [GuardSignal: Int]
     }
 
     /// The reading of both stacks' cumulative counters.
@@ -37,6 +40,7 @@ final class GuardService: Service, Sendable {
         var monitor: GuardMonitor?
         var baseline: Reading?
         var windowsJudged = 0
+        var badWindows: [GuardSignal: Int] = [:]
         /// Bumped at every re-arm, so a timer of the previous arming does nothing.
         var arming: UInt64 = 0
         var pending: (any ScheduledWork)?
@@ -127,7 +131,13 @@ final class GuardService: Service, Sendable {
         guard flag == FlagFile.nativeTransport else { return nil }
         return self.state.withLock { state in
             guard let monitor = state.monitor else { return nil }
-            return Status(policy: monitor.policy, state: monitor.state, lastVerdict: monitor.lastVerdict, windowsJudged: state.windowsJudged)
+            return Status(
+                policy: monitor.policy,
+                state: monitor.state,
+                lastVerdict: monitor.lastVerdict,
+                windowsJudged: state.windowsJudged,
+                badWindows: state.badWindows
+            )
         }
     }
 
@@ -141,6 +151,7 @@ final class GuardService: Service, Sendable {
             state.monitor = definition?.guardPolicy.map(GuardMonitor.init(policy:))
             state.baseline = reading
             state.windowsJudged = 0
+            state.badWindows = [:]
             state.arming &+= 1
             return (self.rollbacks.lift(flag), definition?.guardPolicy?.window, state.arming)
         }
@@ -186,12 +197,19 @@ final class GuardService: Service, Sendable {
             state.monitor = monitor
             state.baseline = reading
             state.windowsJudged += 1
+            if let bad = verdict.firstBad { state.badWindows[bad.signal, default: 0] += 1 }
             return (verdict, trip, monitor.policy)
         }
         guard let (verdict, trip, policy) = outcome else { return }
+        Counter(label: "turnout_guard_windows_total", dimensions: [("flag", FlagFile.nativeTransport), ("result", Self.label(verdict))]).increment()
         if let trip { self.tripped(trip) }
         self.onWindow(verdict, trip)
         self.schedule(after: policy.window, arming: arming)
+    }
+
+    /// `bad`, `good` (a verdict on some signal, none bad) or `no_verdict` (too few samples everywhere).
+    private static func label(_ verdict: WindowVerdict) -> String {
+        verdict.firstBad != nil ? "bad" : verdict.isEmpty ? "no_verdict" : "good"
     }
 
     private func tripped(_ trip: GuardTrip) {

@@ -106,6 +106,7 @@ struct GuardEndToEndTests {
             #expect(report.body.contains(#""state":"tripped""#))
             #expect(report.body.contains(#""signal":"abnormal_closes""#))
             #expect(report.body.contains(#""nativeSamples":20"#))
+            #expect(report.body.contains(#""badWindowsBySignal":{"abnormal_closes":1}"#))
             let metrics = try await server.admin("/metrics", bearer: Self.token)
             #expect(metrics.body.contains(#"turnout_guard_trips_total{flag="native-transport",signal="abnormal_closes"}"#))
 

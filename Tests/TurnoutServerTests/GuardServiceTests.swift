@@ -154,6 +154,8 @@ struct GuardServiceTests {
             #expect(harness.migrations.withLockedValue { $0 } == 1)
             let status = try #require(harness.service.status(flag: FlagFile.nativeTransport))
             #expect(status.state == .tripped(trip))
+            #expect(status.badWindows == [.abnormalCloses: 2])
+            #expect(status.windowsJudged == 2)
 
             // Tripped stays tripped: more windows change nothing.
             let later = await harness.window(nativeCloses: 0, compatCloses: 0)

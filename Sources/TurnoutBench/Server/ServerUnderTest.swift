@@ -52,15 +52,18 @@ struct ServerUnderTest: Sendable {
             let report = flags.first(where: { $0["name"] as? String == "native-transport" })?["guard"] as? [String: Any]
         else { return "unknown (/admin/flags has no guard for native-transport)" }
         let judged = report["windowsJudged"] as? Int ?? 0
+        let bad = (report["badWindowsBySignal"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+        let badText = bad.isEmpty ? "no bad window" : "bad windows " + bad.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         guard report["state"] as? String == "tripped", let trip = report["trip"] as? [String: Any] else {
-            return "armed (\(report["badWindows"] as? Int ?? 0) bad windows in a row at the end, \(judged) windows judged)"
+            return "armed (\(judged) windows judged, \(badText), \(report["badWindows"] as? Int ?? 0) in a row at the end)"
         }
         let signal = trip["signal"] as? String ?? "?"
         let parser = ISO8601DateFormatter()
         parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let at = (trip["at"] as? String).flatMap(parser.date(from:))
         let offset = at.map { String(format: "+%.1f s", $0.timeIntervalSince(loadStarted)) } ?? "?"
-        return "tripped on \(signal) at \(offset) after the load started, after \(trip["windows"] as? Int ?? 0) bad windows: "
+        return "tripped on \(signal) at \(offset) after the load started, after \(trip["windows"] as? Int ?? 0) bad windows in a row "
+            + "(\(judged) windows judged, \(badText)): "
             + "\(trip["summary"] as? String ?? "")"
     }
 
