@@ -227,7 +227,12 @@ let package = Package(
         .testTarget(
             name: "TurnoutCLITests",
             dependencies: [
-                .byName(name: "turnout")
+                .byName(name: "turnout"),
+                // FakeAdminInstance: an admin port whose guard trips on request, for the ramp plan.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
