@@ -109,6 +109,10 @@ mutant guard-min-samples-ignored \
     Sources/TurnoutGuard/WindowVerdict.swift \
     's/let enough = samples\(native\) >= minSamples && samples\(compat\) >= minSamples/let enough = true/' \
     'GuardMonitorTests'
+mutant fault-delay-reorders \
+    Sources/TurnoutTransport/Faults/FaultInjectingSink.swift \
+    's/let due = max\(now \+ delay, self\.state\.value\.lastDue\)(.*?)if due <= now && self\.state\.value\.held\.isEmpty \{/let due = now + delay$1if due <= now {/s' \
+    'GuardEndToEndTests'
 mutant fault-close-on-the-other-stack \
     Sources/TurnoutTransport/Faults/FaultPlan.swift \
     's/TransportStacks\(compat: wrap\(compat, \.compat\), native: wrap\(native, \.native\)\)/TransportStacks(compat: wrap(compat, .native), native: wrap(native, .compat))/' \

@@ -32,6 +32,32 @@ struct GuardEndToEndTests {
         }
     }
 
+    @Test("an injected delay holds a fifth of the messages yet keeps their order; drop-audio drops binary frames only")
+    func delayKeepsOrderAndDropAudioDropsBinary() async throws {
+        let plan = FaultPlan(
+            faults: [
+                FaultSpec(stack: .native, kind: .delay(.milliseconds(20), rate: 0.2)),
+                FaultSpec(stack: .native, kind: .dropAudio(rate: 1)),
+            ],
+            seed: 11
+        )
+        let faults: (inout TurnoutConfiguration) -> Void = { $0.faults = plan }
+        try await withTestServer(flags: TestServer.flags(allOn: .native), configure: faults) { server in
+            let echo = try await RawWebSocketClient.connect(port: server.port, path: "/echo-ws?stack=native")
+            for index in 0..<30 {
+                try await echo.sendText("m\(index)")
+            }
+            try await echo.send(opcode: 2, [1, 2, 3])
+            try await echo.sendText("after the audio")
+            for index in 0..<30 {
+                #expect(await echo.next() == .text("m\(index)"))
+            }
+            // The binary frame never reached the echo; the text after it did.
+            #expect(await echo.next() == .text("after the audio"))
+            await echo.close()
+        }
+    }
+
     @Test("20 native sockets closed by a fault against 20 healthy compat ones trip the guard: rollback, admin, reset")
     func tripsRollsBackAndResets() async throws {
         let native = (0..<20).map { "native\($0)@example.com" }
