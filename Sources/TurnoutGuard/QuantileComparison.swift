@@ -1,4 +1,4 @@
-package import TurnoutCore
+import TurnoutCore
 
 /// Native's handling-time p99 against `r` × compat's over one window, from the two histograms:
 /// an exact quantile test (docs/flags.md, "The guard's tests").
