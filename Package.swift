@@ -60,6 +60,16 @@ let package = Package(
                 .byName(name: "TurnoutConfigFile"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The ramp guard's statistics and verdicts: pure, clock-driven, no I/O (docs/flags.md).
+        .target(
+            name: "TurnoutGuard",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,6 +123,7 @@ let package = Package(
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutEcho"),
                 .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // The TLS context in force, one atomic load per accepted connection.
@@ -158,6 +169,7 @@ let package = Package(
                 .byName(name: "TurnoutBench"),
                 .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -212,9 +224,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "TurnoutGuardTests",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TurnoutCLITests",
             dependencies: [
-                .byName(name: "turnout")
+                .byName(name: "turnout"),
+                // FakeAdminInstance: an admin port whose guard trips on request, for the ramp plan.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -257,6 +284,7 @@ let package = Package(
                 .byName(name: "TurnoutTestSupport"),
                 .byName(name: "TurnoutCore"),
                 .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutGuard"),
                 .byName(name: "TurnoutServer"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -167,6 +167,12 @@ def main():
             file.write(base64.b64decode(shot["data"]))
         print(f"dashboard: screenshot saved to {args.screenshot}")
 
+        # The guard line shows the live guard: armed, with windows judged.
+        wait_for("the guard armed with windows judged", lambda: tools.evaluate(
+            "/^guard: armed, \\d+ bad window\\(s\\) in a row, [1-9]\\d* judged \\(window 1s, action alert\\)$/"
+            ".test(document.getElementById('guard')?.textContent ?? '')"), 5)
+        print("dashboard: " + tools.evaluate("document.getElementById('guard').textContent"))
+
         # A flag edit shows on the page within 5 s.
         text = open(args.flags).read()
         old = next(line for line in text.splitlines() if line.strip().startswith("percentage:"))

@@ -51,7 +51,8 @@ cleanup() {
 trap cleanup EXIT
 
 export AUGMENTOS_AUTH_JWT_SECRET="dashboard-browser-test-secret-0123456789abcdef"
-printf 'version: 1\nflags:\n  native-transport:\n    percentage: 50\n' >"$work/flags.yaml"
+# A guard that alerts only (a trip must not move the split under test), judging every second.
+printf 'version: 1\nflags:\n  native-transport:\n    percentage: 50\n    guard:\n      window: 1s\n      min_samples: 10\n      action: alert\n' >"$work/flags.yaml"
 "$turnout" bench --write-apps-yaml 2 --webhook-port "$webhook_port" >"$work/apps.yaml"
 
 "$turnout" serve --host 127.0.0.1 --port "$port" --admin-port "$admin_port" \

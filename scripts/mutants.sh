@@ -101,6 +101,31 @@ mutant app-stopped-without-reason \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \
     'AppLifecycleTests|GlassesSessionTests|SDKCompatibilityTests'
 
+mutant guard-never-rolls-back \
+    Sources/TurnoutServer/GuardService.swift \
+    's/self\.rollbacks\.rollBack\(FlagFile\.nativeTransport\)/_ = FlagFile.nativeTransport/' \
+    'GuardServiceTests|GuardEndToEndTests'
+mutant guard-p-value-ignored \
+    Sources/TurnoutGuard/WindowVerdict.swift \
+    's/comparison\.exceedsRatio && p < SignalResult\.significance/comparison.exceedsRatio/' \
+    'GuardMonitorTests|GuardServiceTests'
+mutant guard-rollback-overrides-pins \
+    Sources/TurnoutFlags/GuardRollbacks.swift \
+    's/guard decision\.rule == \.rollout, self/guard self/' \
+    'GuardRollbacksTests|GuardServiceTests'
+mutant guard-min-samples-ignored \
+    Sources/TurnoutGuard/WindowVerdict.swift \
+    's/let enough = samples\(native\) >= minSamples && samples\(compat\) >= minSamples/let enough = true/' \
+    'GuardMonitorTests'
+mutant fault-delay-reorders \
+    Sources/TurnoutTransport/Faults/FaultInjectingSink.swift \
+    's/let due = max\(now \+ delay, self\.state\.value\.lastDue\)(.*?)if due <= now && self\.state\.value\.held\.isEmpty \{/let due = now + delay$1if due <= now {/s' \
+    'GuardEndToEndTests'
+mutant fault-close-on-the-other-stack \
+    Sources/TurnoutTransport/Faults/FaultPlan.swift \
+    's/TransportStacks\(compat: wrap\(compat, \.compat\), native: wrap\(native, \.native\)\)/TransportStacks(compat: wrap(compat, .native), native: wrap(native, .compat))/' \
+    'GuardEndToEndTests'
+
 # One function, so that bash has read all of it before it runs: editing this file during a
 # run cannot change the run.
 main() {

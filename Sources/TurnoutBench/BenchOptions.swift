@@ -52,6 +52,15 @@ package struct BenchOptions: Sendable {
     /// an error; the `/metrics` cross-check is skipped (a leaving instance takes its counters).
     /// For a cluster behind a balancer (scripts/cluster.sh). Default false.
     package var reconnect: Bool
+    /// `--spawn` only: faults the spawned server injects (`turnout serve --inject-fault`), for
+    /// ramp-guard drills. Default none.
+    package var serverFaults: [String] = []
+    /// `--spawn` only: the seed of those faults (`--fault-seed`). Default 0.
+    package var faultSeed: UInt64 = 0
+    /// `--spawn` only: a `guard:` block for the spawned server's native-transport flag, as
+    /// `key=value,…` (`window=3s,min_samples=100`); `nil` for none. The run ends by reading the
+    /// guard's state from `/admin/flags` into ``BenchReport/guardState``.
+    package var serverGuard: String?
 
     /// Creates options; see each field for its default.
     package init(
@@ -104,6 +113,18 @@ package struct BenchOptions: Sendable {
             if !ok { throw .invalidOption(message) }
         }
         try check((1...20_000).contains(self.connections), "--connections must be 1...20000")
+        if case .url = self.target {
+            try check(
+                self.serverFaults.isEmpty && self.serverGuard == nil,
+                "--server-fault and --guard configure a spawned server; they need --spawn"
+            )
+        }
+        for pair in (self.serverGuard ?? "").split(separator: ",") {
+            try check(
+                pair.split(separator: "=").count == 2,
+                "--guard takes key=value pairs separated by commas, such as window=3s,min_samples=100; got '\(pair)'"
+            )
+        }
         try check((1...1_000_000).contains(self.size), "--size must be 1...1000000 bytes")
         try check((1...5_000).contains(self.users), "--users must be 1...5000")
         try check((1...64).contains(self.apps), "--apps/--subscribers must be 1...64")

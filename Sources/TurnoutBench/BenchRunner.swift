@@ -72,6 +72,7 @@ package final class BenchRunner: Sendable {
             }
             var measurements: [[StackResult]] = []
             var lastServer: ServerUnderTest?
+            let loadStarted = Date()
             let plan = self.options.plan.measurements
             for (index, stacks) in plan.enumerated() {
                 if freshServers {
@@ -96,8 +97,14 @@ package final class BenchRunner: Sendable {
                 }
                 measurements.append(results)
             }
+            var guardState: String?
+            if self.options.serverGuard != nil, let server = lastServer {
+                guardState = await server.guardState(since: loadStarted)
+            }
             await started?.stop()
-            return self.report(measurements: measurements, server: lastServer)
+            var report = self.report(measurements: measurements, server: lastServer)
+            report.guardState = guardState
+            return report
         } catch {
             await started?.stop()
             throw error
@@ -146,8 +153,15 @@ package final class BenchRunner: Sendable {
                 executable: executable,
                 serverCPUs: serverCPUs,
                 secret: secret,
-                flags: BenchConfigFiles.flagsYAML(percentage: self.splitPercent ?? 0, native: pins.native, compat: pins.compat),
-                apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort)
+                flags: BenchConfigFiles.flagsYAML(
+                    percentage: self.splitPercent ?? 0,
+                    native: pins.native,
+                    compat: pins.compat,
+                    guardBlock: self.options.serverGuard
+                ),
+                apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort),
+                faults: self.options.serverFaults,
+                faultSeed: self.options.faultSeed
             )
             let server = ServerUnderTest(
                 host: "127.0.0.1",

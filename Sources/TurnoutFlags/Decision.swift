@@ -17,6 +17,8 @@ public struct Decision: Sendable, Hashable {
         case unidentified
         /// The user's bucket against the percentage.
         case rollout
+        /// The ramp guard tripped and forced the flag's percentage to 0: compat.
+        case guardRollback = "guard-rollback"
 
         public var description: String { rawValue }
     }
@@ -53,6 +55,8 @@ public struct Decision: Sendable, Hashable {
             return "rollout: bucket \(bucket) \(comparison) \(percentage.hundredths)"
         case .endpoint:
             return "endpoint: \(endpoint) not in the flag's endpoints"
+        case .guardRollback:
+            return "guard-rollback: the ramp guard forced 0 % (bucket \(bucket ?? 0))"
         case .disabled, .pinnedCompat, .pinnedNative, .unidentified:
             return rule.rawValue
         }

@@ -5,8 +5,10 @@ import Metrics
 ///
 /// The flag store records every snapshot it starts to serve (start-up and every applied reload):
 /// a flag's `percentage`, or 0 when it is `enabled: false`; a flag that left the file drops to 0.
-/// Anything that later overrides the percentage in force (the ramp guard of issue 12 forcing 0)
-/// must go through ``record(flag:percentage:)`` so the gauge keeps telling the truth.
+/// Anything that later overrides the percentage in force must go through
+/// ``record(flag:percentage:)`` so the gauge keeps telling the truth: the server's ramp guard
+/// records 0 when it rolls a flag back (and again after a reload that left the flag alone), and
+/// the flag's percentage when it re-arms.
 package enum EffectivePercentageGauge {
     /// The gauge's name.
     package static let label = "turnout_flag_effective_percentage"

@@ -30,6 +30,8 @@ public struct FlagDefinition: Sendable, Hashable {
     public var onChange: ChangePolicy
     /// The window `migrate` spreads its closes over. Default: 30 s.
     public var migrateWindow: Duration
+    /// The ramp guard watching this flag, or `nil` when it has no `guard:` block.
+    public var guardPolicy: GuardPolicy?
 
     /// Creates a flag; every parameter but the name and percentage has the flags.yaml default.
     public init(
@@ -43,7 +45,8 @@ public struct FlagDefinition: Sendable, Hashable {
         compatUsers: [String] = [],
         unidentified: Stack = .compat,
         onChange: ChangePolicy = .keep,
-        migrateWindow: Duration = .seconds(30)
+        migrateWindow: Duration = .seconds(30),
+        guardPolicy: GuardPolicy? = nil
     ) {
         self.name = name
         self.description = description
@@ -56,5 +59,6 @@ public struct FlagDefinition: Sendable, Hashable {
         self.unidentified = unidentified
         self.onChange = onChange
         self.migrateWindow = migrateWindow
+        self.guardPolicy = guardPolicy
     }
 }

@@ -3,7 +3,7 @@ public import TurnoutConfigFile
 extension FlagFile {
     /// The keys a flag may carry, in the order the docs list them.
     static let flagKeys = [
-        "description", "enabled", "percentage", "salt", "endpoints", "users", "unidentified", "on_change", "migrate_window",
+        "description", "enabled", "percentage", "salt", "endpoints", "users", "unidentified", "on_change", "migrate_window", "guard",
     ]
 
     /// Parses and validates flags.yaml.
@@ -97,6 +97,15 @@ extension FlagFile {
         if let node = fields["migrate_window"], let value = reader.duration(node, key: "migrate_window") {
             flag.migrateWindow = value
         }
+        if let node = fields["guard"] {
+            if name == nativeTransport {
+                flag.guardPolicy = decodeGuard(node, flag: name, reader: &reader)
+            } else {
+                // The guard compares the stacks, and only native-transport chooses them.
+                let keyNode = fields.entries.first { $0.key == "guard" }?.keyNode ?? node
+                reader.report(.invalidValue, "'guard' applies only to '\(nativeTransport)', the flag that chooses the stack", at: keyNode)
+            }
+        }
         return reader.errors.count == errorsBefore ? flag : nil
     }
 
@@ -139,7 +148,7 @@ extension FlagFile {
         return nil
     }
 
-    private static func unknownName(_ kind: String, _ value: String, choices: [String]) -> String {
+    static func unknownName(_ kind: String, _ value: String, choices: [String]) -> String {
         if let suggestion = ConfigReader.closest(to: value, in: choices) {
             return "unknown \(kind) '\(value)'; did you mean '\(suggestion)'?"
         }

@@ -6,8 +6,10 @@ import TurnoutConfigFile
 /// Every key of flags.yaml is compared after defaults are applied, so writing a default out
 /// (`enabled: true`) is no change, while any change that affects decisions or migration is one:
 /// `percentage`, `enabled`, `salt`, `endpoints`, `users.native`, `users.compat`,
-/// `unidentified`, `on_change`, `migrate_window` and `description`. A flag that appears or goes
-/// is one change. Each change reads like `native-transport.percentage: 5 → 25`.
+/// `unidentified`, `on_change`, `migrate_window`, `description` and the `guard:` block (a guard
+/// added or removed is `guard: none → on`; each of its keys otherwise, `guard.window: 60s → 5s`),
+/// so any saved change to the guard re-arms it and shows in the history. A flag that appears or
+/// goes is one change. Each change reads like `native-transport.percentage: 5 → 25`.
 package struct FlagFileDiff: Sendable, Hashable {
     /// One changed key.
     package struct Change: Sendable, Hashable, CustomStringConvertible {
@@ -44,8 +46,8 @@ package struct FlagFileDiff: Sendable, Hashable {
                 changes.append(Change(flag: flag.name, key: nil, old: nil, new: "percentage \(flag.percentage)"))
                 continue
             }
-            let previous = Self.fields(of: before)
-            for (key, value) in Self.fields(of: flag) {
+            let previous = Self.fields(of: before) + Self.guardFields(of: before, comparedWith: flag)
+            for (key, value) in Self.fields(of: flag) + Self.guardFields(of: flag, comparedWith: before) {
                 let was = previous.first { $0.key == key }?.value
                 if was != value {
                     changes.append(Change(flag: flag.name, key: key, old: was, new: value))
@@ -78,6 +80,13 @@ package struct FlagFileDiff: Sendable, Hashable {
             ("on_change", flag.onChange.rawValue),
             ("migrate_window", ConfigReader.formatDuration(flag.migrateWindow)),
         ]
+    }
+
+    /// `guard: none | on`, then each key of the block when both flags have one.
+    private static func guardFields(of flag: FlagDefinition, comparedWith other: FlagDefinition) -> [(key: String, value: String)] {
+        guard let policy = flag.guardPolicy else { return [("guard", "none")] }
+        guard other.guardPolicy != nil else { return [("guard", "on")] }
+        return [("guard", "on")] + policy.fields.map { ("guard.\($0.key)", $0.value) }
     }
 
     private static func list(_ values: [String]) -> String {

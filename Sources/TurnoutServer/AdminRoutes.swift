@@ -6,7 +6,8 @@ import TurnoutFlags
 import TurnoutTransport
 
 /// The admin port's answers: the dashboard at `/`, `/metrics`, `/admin/flags`,
-/// `/admin/flags/history`, `/admin/route`, `/admin/connections`, `/admin/compare`.
+/// `/admin/flags/history`, `/admin/route`, `/admin/connections`, `/admin/compare`, and the one
+/// POST, `/admin/flags/<name>/guard/reset`.
 ///
 /// When the port is bound beyond loopback every request needs `Authorization: Bearer <token>`.
 struct AdminRoutes: Sendable {
@@ -14,13 +15,26 @@ struct AdminRoutes: Sendable {
     let core: SessionRegistry
     /// The samples behind `/admin/compare`.
     let compare: CompareHistory
+    /// The flags the ramp guard rolled back, applied to `/admin/route` as to the router.
+    let rollbacks: GuardRollbacks
+    /// The ramp guard, for its state in `/admin/flags` and its reset.
+    let guardService: GuardService?
     /// `nil` when the admin port is loopback-only and needs no token.
     let requiredToken: AdminToken?
 
     /// - Parameters:
     ///   - compare: The samples behind `/admin/compare`.
     ///   - requiredToken: `TURNOUT_ADMIN_TOKEN` when the port is bound beyond loopback.
-    init(flags: FlagStore, core: SessionRegistry, compare: CompareHistory, requiredToken: String?) {
+    init(
+        flags: FlagStore,
+        core: SessionRegistry,
+        compare: CompareHistory,
+        rollbacks: GuardRollbacks = .init(),
+        guardService: GuardService? = nil,
+        requiredToken: String?
+    ) {
+        self.rollbacks = rollbacks
+        self.guardService = guardService
         self.flags = flags
         self.core = core
         self.compare = compare
@@ -35,6 +49,12 @@ struct AdminRoutes: Sendable {
                 body: #"{"error":"unauthorized","message":"the admin port requires Authorization: Bearer $TURNOUT_ADMIN_TOKEN"}"#,
                 extraHeaders: [("WWW-Authenticate", "Bearer")]
             )
+        }
+        if let flag = Self.guardResetFlag(request.path) {
+            guard head.method == .POST else {
+                return .json(.methodNotAllowed, Self.object(["error": "method_not_allowed", "message": "\(request.path) answers POST only"]))
+            }
+            return resetGuard(flag: flag)
         }
         guard head.method == .GET else {
             return .json(.methodNotAllowed, #"{"error":"method_not_allowed","message":"the admin port answers GET only"}"#)
@@ -67,7 +87,7 @@ struct AdminRoutes: Sendable {
         }
         let userId = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
         let flag = request.query["flag"] ?? FlagFile.nativeTransport
-        return .json(.ok, flags.decide(userId: userId, endpoint: endpoint, flag: flag).jsonObject(userId: userId))
+        return .json(.ok, rollbacks.apply(flags.decide(userId: userId, endpoint: endpoint, flag: flag)).jsonObject(userId: userId))
     }
 
     /// `{"file","sha256","loadedAt","snapshot","lastReload"}`.
@@ -81,7 +101,13 @@ struct AdminRoutes: Sendable {
             "sha256": flags.servedSHA256.map { $0 as Any } ?? NSNull(),
             "snapshot": [
                 "version": snapshot.file.version,
-                "flags": snapshot.file.flags.map(Self.describe),
+                "flags": snapshot.file.flags.map { flag in
+                    var described = Self.describe(flag)
+                    if let policy = flag.guardPolicy {
+                        described["guard"] = Self.guardReport(policy: policy, status: guardService?.status(flag: flag.name))
+                    }
+                    return described
+                },
             ] as [String: Any],
         ]
         if let last = flags.lastReload {

@@ -2,18 +2,21 @@ import Foundation
 import TurnoutConfigFile
 import TurnoutCore
 import TurnoutFlags
+import TurnoutTransport
 
 /// The body of `GET /health` on the public port.
 enum HealthReport {
-    /// `{"status":"ok","version":…,"flags":{…},"connections":{"compat":n,"native":m}}`.
-    static func render(flags: FlagStore, core: SessionRegistry) -> String {
+    /// `{"status":"ok","version":…,"flags":{…},"connections":{"compat":n,"native":m}}`, and
+    /// `"faults":{"injected":[…],"seed":n}` when faults are injected, so nobody mistakes a drill
+    /// server for a real one.
+    static func render(flags: FlagStore, core: SessionRegistry, faults: FaultPlan = .init()) -> String {
         let snapshot = flags.snapshot
         var byStack = ["compat": 0, "native": 0]
         for (key, count) in core.connectionCounts() {
             byStack[key.stack.label, default: 0] += count
         }
         let age = max(0, Date().timeIntervalSince(snapshot.loadedAt))
-        return AdminRoutes.object([
+        var report: [String: Any] = [
             "status": "ok",
             "version": TurnoutVersion.current,
             "flags": [
@@ -23,6 +26,10 @@ enum HealthReport {
                 "lastReloadOk": flags.lastReload?.ok ?? true,
             ] as [String: Any],
             "connections": byStack,
-        ])
+        ]
+        if !faults.isEmpty {
+            report["faults"] = ["injected": faults.faults.map(\.description), "seed": faults.seed] as [String: Any]
+        }
+        return AdminRoutes.object(report)
     }
 }

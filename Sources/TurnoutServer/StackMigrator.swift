@@ -12,18 +12,26 @@ import TurnoutTransport
 /// reconnect onto their new stack without all arriving at once.
 ///
 /// With `on_change: keep` (the default) it does nothing: open connections keep their stack.
+/// The ramp guard's rollback moves connections the same way: it calls ``migrate(_:)`` when it
+/// trips, and decisions here go through ``GuardRollbacks`` like the router's.
 struct StackMigrator: Service {
     let flags: FlagStore
+    let rollbacks: GuardRollbacks
     let connections: OpenConnections
     let eventLoops: any EventLoopGroup
     let logger: Logger
+    /// Called with each applied snapshot before it migrates: the guard re-arms first, so a
+    /// rollback an edit lifts is lifted before the targets are decided.
+    var beforeMigrating: @Sendable (FlagSnapshot) -> Void = { _ in }
 
     func run() async throws {
         let events = flags.reloadEvents()
         await cancelWhenGracefulShutdown {
             for await event in events {
                 if case .applied = event.result {
-                    migrate(flags.snapshot)
+                    let snapshot = flags.snapshot
+                    beforeMigrating(snapshot)
+                    migrate(snapshot)
                 }
             }
         }
@@ -37,7 +45,7 @@ struct StackMigrator: Service {
         for entry in connections.current() {
             guard let connection = entry.connection else { continue }
             let endpoint: Endpoint = entry.endpoint == .glasses ? .glasses : .app
-            let target = snapshot.decide(userId: entry.userId, endpoint: endpoint).stack.transportStack
+            let target = rollbacks.apply(snapshot.decide(userId: entry.userId, endpoint: endpoint)).stack.transportStack
             guard target != entry.stack else { continue }
             moved += 1
             Counter(label: "turnout_migrations_total", dimensions: [("from", entry.stack.label), ("to", target.label)]).increment()

@@ -9,6 +9,7 @@ package import TurnoutConfigFile
 package import TurnoutCore
 import TurnoutEcho
 package import TurnoutFlags
+import TurnoutGuard
 package import TurnoutTransport
 import UnixSignals
 
@@ -42,6 +43,8 @@ package struct TurnoutApplication: Service {
         package var publicTLS: TLSContextStore?
         /// The admin port's TLS certificate, when it serves HTTPS.
         package var adminTLS: TLSContextStore?
+        /// The flags the ramp guard has rolled back, for tests of the decision path.
+        package var rollbacks: GuardRollbacks
     }
 
     let configuration: TurnoutConfiguration
@@ -50,6 +53,7 @@ package struct TurnoutApplication: Service {
     private let reloadsOnSIGHUP: Bool
     private let compareSampling: CompareSampling
     private let readyGraceScheduler: (any CoreScheduler)?
+    private let guardSampling: GuardSampling
     private let onServerRunning: @Sendable (Running) async -> Void
     private let logger: Logger
 
@@ -64,6 +68,8 @@ package struct TurnoutApplication: Service {
     ///   - compareSampling: The timers and clock of `/admin/compare`'s sampler. Default: the
     ///     server's event loops and the continuous clock.
     ///   - readyGraceScheduler: Times the ready grace at shutdown. Default: the server's event loops.
+    ///   - guardSampling: The timers of the ramp guard's windows, and a hook per window. Default:
+    ///     the server's event loops.
     ///   - onServerRunning: Called once both ports are bound, before either accepts a connection.
     ///   - logger: The root logger.
     package init(
@@ -72,6 +78,7 @@ package struct TurnoutApplication: Service {
         reloadsOnSIGHUP: Bool = true,
         compareSampling: CompareSampling = .init(),
         readyGraceScheduler: (any CoreScheduler)? = nil,
+        guardSampling: GuardSampling = .init(),
         onServerRunning: @escaping @Sendable (Running) async -> Void = { _ in },
         logger: Logger
     ) {
@@ -80,6 +87,7 @@ package struct TurnoutApplication: Service {
         self.stacks = stacks
         self.reloadsOnSIGHUP = reloadsOnSIGHUP
         self.compareSampling = compareSampling
+        self.guardSampling = guardSampling
         self.onServerRunning = onServerRunning
         self.logger = logger
     }
@@ -151,17 +159,43 @@ package struct TurnoutApplication: Service {
         let logger = self.logger
         let openConnections = OpenConnections()
         let readiness = Readiness()
+        let stacks = (self.stacks ?? .production).injecting(configuration.faults)
+        if !configuration.faults.isEmpty {
+            logger.warning(
+                "FAULT INJECTION ON: this server breaks its own sockets on purpose; never run it for real users",
+                metadata: ["faults": "\(configuration.faults.faults.map(\.description))", "seed": "\(configuration.faults.seed)"]
+            )
+        }
+        let rollbacks = GuardRollbacks()
+        let migration = StackMigrator(flags: flags, rollbacks: rollbacks, connections: openConnections, eventLoops: group, logger: logger)
+        let guardService = GuardService(
+            flags: flags,
+            rollbacks: rollbacks,
+            scheduler: guardSampling.scheduler ?? EventLoopScheduler(group: group),
+            read: {
+                var (native, compat) = core.signals.read()
+                native.backpressureEvents = stacks.native.backpressure.total
+                compat.backpressureEvents = stacks.compat.backpressure.total
+                return (native, compat)
+            },
+            migrate: migration.migrate,
+            onWindow: guardSampling.onWindow,
+            logger: logger
+        )
+        var migrator = migration
+        migrator.beforeMigrating = guardService.flagsApplied
         let initializer = PublicChannelInitializer(
             router: UpgradeRouter(
                 flags: flags,
                 tokens: tokens,
                 configuration: .init(echoEnabled: configuration.echo, stack: configuration.stack),
+                rollbacks: rollbacks,
                 logger: logger
             ),
-            stacks: stacks ?? .production,
+            stacks: stacks,
             core: core,
             diagnostics: configuration.echo ? .echoAndFanout(group: group) : nil,
-            health: { HealthReport.render(flags: flags, core: core) },
+            health: { HealthReport.render(flags: flags, core: core, faults: configuration.faults) },
             readiness: readiness,
             openConnections: openConnections,
             limits: configuration.limits,
@@ -180,6 +214,8 @@ package struct TurnoutApplication: Service {
             flags: flags,
             core: core,
             compare: compare,
+            rollbacks: rollbacks,
+            guardService: guardService,
             requiredToken: configuration.adminIsLoopback ? nil : configuration.adminToken
         )
         let ports = BoundPorts()
@@ -202,7 +238,8 @@ package struct TurnoutApplication: Service {
                     connectionLimiter: initializer.connectionLimiter,
                     pendingUpgrades: initializer.pendingUpgrades,
                     publicTLS: tls.public,
-                    adminTLS: tls.admin
+                    adminTLS: tls.admin,
+                    rollbacks: rollbacks
                 )
             )
         }
@@ -225,7 +262,8 @@ package struct TurnoutApplication: Service {
             services.append(ReloadOnSIGHUPService(signals: signals, files: files, logger: logger))
         }
         services += [
-            StackMigrator(flags: flags, connections: openConnections, eventLoops: group, logger: logger),
+            migrator,
+            guardService,
             sampler,
             ListeningServer(
                 configuration: .init(name: "admin", host: configuration.adminHost, port: configuration.adminPort, drainTimeout: .seconds(1)),

@@ -48,6 +48,10 @@ package struct TurnoutConfiguration: Sendable {
     /// The admin port's TLS certificate and key (`--admin-tls-cert`, `--admin-tls-key`), served
     /// the same way. Default `nil`, plain HTTP.
     package var adminTLS: TLSFiles?
+    /// Faults injected into the stacks' sockets (`--inject-fault`, `--fault-seed`), for drills of
+    /// the ramp guard. Default none; the command line refuses them without `--dev` or
+    /// `TURNOUT_ALLOW_FAULTS=1`.
+    package var faults: FaultPlan
 
     /// Creates a configuration; only the secret has no default.
     package init(
@@ -68,8 +72,10 @@ package struct TurnoutConfiguration: Sendable {
         eventLoopThreads: Int = UsableCores.count,
         limits: PublicPortLimits = .init(),
         tls: TLSFiles? = nil,
-        adminTLS: TLSFiles? = nil
+        adminTLS: TLSFiles? = nil,
+        faults: FaultPlan = .init()
     ) {
+        self.faults = faults
         self.host = host
         self.port = port
         self.adminHost = adminHost

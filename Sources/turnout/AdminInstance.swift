@@ -14,6 +14,19 @@ struct AdminInstance: Sendable {
         var sha256: String?
         /// The last reload's error, when it failed (an invalid edit the server refused).
         var lastError: String?
+        /// The flag's ramp guard on this instance; `nil` when the flag has no `guard:` block.
+        var guardState: GuardState? = nil
+    }
+
+    /// A flag's ramp guard as `/admin/flags` shows it.
+    struct GuardState: Sendable, Equatable {
+        /// `armed`, `tripped`, or `starting` (no window judged yet).
+        var state: String
+        /// When tripped: the signal, both stacks' figures and the p-value, in one line.
+        var trip: String?
+
+        /// Whether the guard lets a ramp go on.
+        var isGreen: Bool { state != "tripped" }
     }
 
     /// Connection counts from `/admin/connections`.
@@ -45,11 +58,24 @@ struct AdminInstance: Sendable {
         let object = try await get("/admin/flags", timeout: timeout)
         let snapshot = object["snapshot"] as? [String: Any]
         let flags = snapshot?["flags"] as? [[String: Any]] ?? []
-        let percentage = (flags.first { $0["name"] as? String == flag }?["percentage"] as? NSNumber).flatMap { number in
+        let described = flags.first { $0["name"] as? String == flag }
+        let percentage = (described?["percentage"] as? NSNumber).flatMap { number in
             Percentage(hundredths: Int((number.doubleValue * 100).rounded()))
         }
         let lastReload = object["lastReload"] as? [String: Any]
-        return FlagState(percentage: percentage, sha256: object["sha256"] as? String, lastError: lastReload?["error"] as? String)
+        let guardState = (described?["guard"] as? [String: Any]).map { report in
+            let trip = report["trip"] as? [String: Any]
+            return GuardState(
+                state: report["state"] as? String ?? "unknown",
+                trip: trip.map { "\($0["summary"] as? String ?? "") at \($0["at"] as? String ?? "?")" }
+            )
+        }
+        return FlagState(
+            percentage: percentage,
+            sha256: object["sha256"] as? String,
+            lastError: lastReload?["error"] as? String,
+            guardState: guardState
+        )
     }
 
     /// `GET /admin/connections`: native and total sockets, every endpoint counted.
@@ -58,6 +84,30 @@ struct AdminInstance: Sendable {
         let byStack = object["connections"] as? [String: Any] ?? [:]
         let native = (byStack["native"] as? [String: Any] ?? [:]).values.reduce(0) { $0 + (($1 as? NSNumber)?.intValue ?? 0) }
         return Connections(native: native, total: (object["total"] as? NSNumber)?.intValue ?? 0)
+    }
+
+    /// `GET /admin/route`: the decision the instance makes now for `userId`, the ramp guard's
+    /// rollback included (rule `guard-rollback`).
+    func route(userId: String, endpoint: Endpoint, flag: String) async throws(Failure) -> Decision {
+        var query = URLComponents()
+        query.queryItems = [
+            .init(name: "userId", value: userId), .init(name: "endpoint", value: endpoint.rawValue), .init(name: "flag", value: flag),
+        ]
+        let object = try await get("/admin/route?" + (query.percentEncodedQuery ?? ""), timeout: .seconds(5))
+        guard let stack = (object["stack"] as? String).flatMap(Stack.init(rawValue:)),
+            let rule = (object["rule"] as? String).flatMap(Decision.Rule.init(rawValue:)),
+            let percentage = (object["percentage"] as? NSNumber).flatMap({ Percentage(hundredths: Int(($0.doubleValue * 100).rounded())) })
+        else {
+            throw Failure(description: "/admin/route answered an object without stack, rule and percentage")
+        }
+        return Decision(
+            flag: flag,
+            endpoint: endpoint,
+            stack: stack,
+            rule: rule,
+            bucket: (object["bucket"] as? NSNumber)?.intValue,
+            percentage: percentage
+        )
     }
 
     private func get(_ path: String, timeout: Duration) async throws(Failure) -> [String: Any] {

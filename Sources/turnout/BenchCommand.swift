@@ -96,6 +96,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Print the apps.yaml a --url server needs for glasses/fanout (N apps, webhook port) and exit.")
     var writeAppsYAML: Int?
 
+    @Option(help: "With --spawn: a fault for the server, as turnout serve --inject-fault takes it (repeatable), for guard drills.")
+    var serverFault: [String] = []
+
+    @Option(help: "With --spawn and --server-fault: the faults' seed (turnout serve --fault-seed). Default 0.")
+    var faultSeed: UInt64 = 0
+
+    @Option(
+        help: "With --spawn: a guard: block for native-transport as key=value pairs, e.g. window=3s,min_samples=100; the run ends with its state."
+    )
+    var `guard`: String?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -128,6 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
         )
         print(report.table)
         for warning in report.warnings { print("warning: \(warning)") }
+        if let guardState = report.guardState { print("guard: \(guardState)") }
         if let split = report.split {
             print(split.isWithinTolerance ? split.summary : "error: \(split.summary)")
         }
@@ -163,7 +175,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let fanout = scenario == .fanout
         let subscribers = fanout || scenario == .broadcast
-        return BenchOptions(
+        var options = BenchOptions(
             scenario: scenario,
             target: target,
             plan: try StackPlan(parsing: self.stack, rounds: self.rounds),
@@ -181,5 +193,9 @@ struct BenchCommand: AsyncParsableCommand {
             progress: !self.quiet,
             reconnect: self.reconnect
         )
+        options.serverFaults = self.serverFault
+        options.faultSeed = self.faultSeed
+        options.serverGuard = self.guard
+        return options
     }
 }

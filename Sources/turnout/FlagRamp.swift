@@ -114,12 +114,26 @@ struct FlagRamp {
 
     /// Why `instance` does not serve `percentage` from the file with `sha256`; `nil` when it does.
     func mismatch(of instance: AdminInstance, percentage: Percentage, sha256: String?, timeout: Duration = .seconds(5)) async -> String? {
+        await check(instance, percentage: percentage, sha256: sha256, timeout: timeout).mismatch
+    }
+
+    /// What ``mismatch(of:percentage:sha256:timeout:)`` says, with the instance's ramp guard.
+    func check(
+        _ instance: AdminInstance,
+        percentage: Percentage,
+        sha256: String?,
+        timeout: Duration = .seconds(5)
+    ) async -> (mismatch: String?, guardState: AdminInstance.GuardState?) {
         let state: AdminInstance.FlagState
         do {
             state = try await instance.flagState(of: flag, timeout: timeout)
         } catch {
-            return error.description
+            return (error.description, nil)
         }
+        return (mismatch(state, percentage: percentage, sha256: sha256), state.guardState)
+    }
+
+    private func mismatch(_ state: AdminInstance.FlagState, percentage: Percentage, sha256: String?) -> String? {
         if state.percentage != percentage {
             let serving = state.percentage.map { "\($0) %" } ?? "no flag '\(flag)'"
             return "serves \(serving)" + (state.lastError.map { "; its last reload failed: \($0)" } ?? "")

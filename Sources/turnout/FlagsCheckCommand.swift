@@ -37,6 +37,11 @@ struct FlagsCheckCommand: AsyncParsableCommand {
         if flag.onChange == .migrate {
             parts.append("migrate_window \(ConfigReader.formatDuration(flag.migrateWindow))")
         }
+        if let policy = flag.guardPolicy {
+            parts.append("guard " + policy.fields.map { "\($0.key) \($0.value)" }.joined(separator: " "))
+        } else {
+            parts.append("no guard")
+        }
         return "\(flag.name): " + parts.joined(separator: ", ")
     }
 }

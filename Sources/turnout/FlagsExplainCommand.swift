@@ -10,6 +10,9 @@ struct FlagsExplainCommand: AsyncParsableCommand {
         discussion: """
             Prints one line per user, e.g. `alice@example.com → native (rollout: bucket 412 < 500)`.
             With --json, one object per line: userId, flag, endpoint, stack, rule, bucket, percentage.
+            With --admin-url the running instance decides (/admin/route), so a ramp guard that
+            tripped and forced 0 % shows as `compat (guard-rollback: …)`; TURNOUT_ADMIN_TOKEN is
+            sent when set.
             """
     )
 
@@ -28,6 +31,9 @@ struct FlagsExplainCommand: AsyncParsableCommand {
     @Option(help: "A file with one user id per line; - reads standard input.")
     var usersFrom: String?
 
+    @Option(help: "Ask a running instance (its admin base URL, e.g. http://127.0.0.1:9090) instead of reading --file.")
+    var adminURL: String?
+
     @Flag(help: "Print one JSON object per line.")
     var json = false
 
@@ -41,8 +47,23 @@ struct FlagsExplainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let snapshot = try FlagsCommand.loadSnapshot(path: file)
         let ids = try usersFrom.map(Self.readUsers(from:)) ?? users
+        if let adminURL {
+            let token = ProcessInfo.processInfo.environment["TURNOUT_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            let instance = AdminInstance(url: adminURL, token: token)
+            for userId in ids {
+                let decision: Decision
+                do {
+                    decision = try await instance.route(userId: userId, endpoint: endpoint, flag: flag)
+                } catch {
+                    StandardError.write("turnout flags explain: \(instance.url) \(error.description)\n")
+                    throw ExitCode(1)
+                }
+                print(json ? decision.jsonObject(userId: userId) : "\(userId) → \(decision.stack) (\(decision.explanation))")
+            }
+            return
+        }
+        let snapshot = try FlagsCommand.loadSnapshot(path: file)
         for userId in ids {
             let decision = snapshot.decide(userId: userId, endpoint: endpoint, flag: flag)
             print(json ? decision.jsonObject(userId: userId) : "\(userId) → \(decision.stack) (\(decision.explanation))")

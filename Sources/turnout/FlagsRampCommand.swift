@@ -19,8 +19,9 @@ struct FlagsRampCommand: AsyncParsableCommand {
             then rewrites only the percentage's text, atomically; comments and formatting stay.
             `--to 0` is the rollback. With --admin-url (one per instance) it waits until every
             instance serves the new file. --plan 1,5,25,50,100 --hold 15m walks the steps, holding
-            each while every instance keeps answering with it; an instance that stops answering
-            sets 0 and exits 1; Ctrl-C leaves the current step in place.
+            each while every instance keeps answering with it and its ramp guard (a guard: block)
+            stays green; an instance that stops answering or whose guard trips sets 0, says why
+            and exits 1; Ctrl-C leaves the current step in place.
             Exit status: 0 done, 1 refused or not applied everywhere, 2 invalid file, 130 interrupted.
             """
     )

@@ -1,7 +1,8 @@
 import TurnoutFlags
 
 /// Walks a ramp plan (`turnout flags ramp --plan 1,5,25 --hold 15m`): each step is written,
-/// waited for on every instance, then held while every instance keeps answering with it.
+/// waited for on every instance, then held while every instance keeps answering with it and its
+/// ramp guard stays green; a trip on any instance aborts the plan (the command then sets 0).
 ///
 /// Generic over the clock so tests hold for milliseconds. The runner never rolls back itself:
 /// it reports how the plan ended and the command acts on it.
@@ -13,7 +14,8 @@ struct RampPlanRunner<C: Clock<Duration>> {
         /// Cancelled (Ctrl-C) during `step` (0-based); the file holds that step's percentage,
         /// or the one before when the step was not yet written.
         case interrupted(step: Int, inForce: Percentage?)
-        /// An instance stopped answering, or a step could not be written or applied.
+        /// An instance stopped answering, its ramp guard tripped, or a step could not be written
+        /// or applied.
         case aborted(reason: String)
     }
 
@@ -64,9 +66,17 @@ struct RampPlanRunner<C: Clock<Duration>> {
         while true {
             var native = 0
             var total = 0
+            var guarded = 0
             for instance in ramp.instances {
-                if let reason = await ramp.mismatch(of: instance, percentage: percentage, sha256: sha256) {
+                let (mismatch, guardState) = await ramp.check(instance, percentage: percentage, sha256: sha256)
+                if let reason = mismatch {
                     return "\(label): \(instance.url) \(reason) during the hold"
+                }
+                if let guardState {
+                    guard guardState.isGreen else {
+                        return "\(label): the ramp guard tripped on \(instance.url): \(guardState.trip ?? "no figures")"
+                    }
+                    guarded += 1
                 }
                 do {
                     let connections = try await instance.connections()
@@ -79,7 +89,11 @@ struct RampPlanRunner<C: Clock<Duration>> {
             let elapsed = start.duration(to: clock.now)
             let left = elapsed < hold ? hold - elapsed : .zero
             let share = total == 0 ? "no connections" : "native \(RampPreview.share(native, of: total)) of \(total) connections"
-            output("\(label)  \(percentage) %  hold \(DurationText.format(left)) left  \(share)  guard n/a (no guard yet)")
+            let guardText =
+                guarded == ramp.instances.count
+                ? "guard green on \(guarded)/\(ramp.instances.count)"
+                : guarded == 0 ? "guard n/a (no guard: block)" : "guard green on \(guarded)/\(ramp.instances.count), none on the rest"
+            output("\(label)  \(percentage) %  hold \(DurationText.format(left)) left  \(share)  \(guardText)")
             if left == .zero { return nil }
             do {
                 try await clock.sleep(for: min(interval, left))

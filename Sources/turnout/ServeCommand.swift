@@ -94,6 +94,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve /echo-ws and /fanout-ws (?stack=compat|native) for conformance runs and benchmarks (TURNOUT_ECHO=1).")
     var echo = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Inject a fault for a drill: native:close=1011,rate=0.05 | native:delay=5ms[,rate=R] | native:drop-audio=0.1 (or compat:). Repeatable.",
+            discussion: "Off by default; refused unless --dev or TURNOUT_ALLOW_FAULTS=1. Logged at start and shown in /health."
+        )
+    )
+    var injectFault: [String] = []
+
+    @Option(help: "Seed of the injected faults' dice, so a drill repeats (TURNOUT_FAULT_SEED). Default 0.")
+    var faultSeed: UInt64?
+
     @Flag(help: "Development mode: a random JWT secret, and a ready glasses token for dev@localhost (TURNOUT_DEV=1).")
     var dev = false
 

@@ -97,6 +97,7 @@ struct ServeSettings {
             key: (command.adminTlsKey, "--admin-tls-key", "TURNOUT_ADMIN_TLS_KEY"),
             environment: environment
         )
+        configuration.faults = try Self.faults(command: command, isDev: isDev, allowed: flag(false, "TURNOUT_ALLOW_FAULTS"), environment: environment)
         self.configuration = configuration
         self.logLevel = level
         self.isDev = isDev

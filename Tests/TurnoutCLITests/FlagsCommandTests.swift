@@ -21,7 +21,7 @@ struct FlagsCommandTests {
         #expect(output.status == 0)
         #expect(
             output.stdout
-                == "native-transport: enabled, 70.12 % native, salt native-transport, endpoints glasses+app, pinned 1 native / 0 compat, unidentified → compat, on_change migrate, migrate_window 2m\n"
+                == "native-transport: enabled, 70.12 % native, salt native-transport, endpoints glasses+app, pinned 1 native / 0 compat, unidentified → compat, on_change migrate, migrate_window 2m, no guard\n"
         )
         #expect(output.stderr == "")
     }
@@ -64,6 +64,30 @@ struct FlagsCommandTests {
 
                 """
         )
+    }
+
+    @Test("explain --admin-url: the running instance decides, with the same lines as the file; a dead one is named")
+    func explainFromInstance() async throws {
+        let path = try TurnoutProcess.temporaryFile(Self.flags)
+        let server = try await ServeProcess.start(flagsPath: path)
+        defer { server.running.send(SIGKILL) }
+        let output = try TurnoutProcess.run([
+            "flags", "explain", "--admin-url", server.adminURL, "--user", "alice@example.com", "--user", "bob@example.com", "--user",
+            "qa@example.com",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(
+            output.stdout == """
+                alice@example.com → native (rollout: bucket 7011 < 7012)
+                bob@example.com → compat (rollout: bucket 9009 ≥ 7012)
+                qa@example.com → native (pinned-native)
+
+                """
+        )
+        await server.stop()
+        let dead = try TurnoutProcess.run(["flags", "explain", "--admin-url", "http://127.0.0.1:1", "--user", "alice@example.com"])
+        #expect(dead.status == 1)
+        #expect(dead.stderr.hasPrefix("turnout flags explain: http://127.0.0.1:1 does not answer"))
     }
 
     @Test("explain --json: one object per line, ids read from stdin")

@@ -113,11 +113,35 @@ struct FlagsRampCommandTests {
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("step 1/2  1 %  hold ") && $0.hasSuffix("no connections  guard n/a (no guard yet)") })
+        #expect(lines.contains { $0.hasPrefix("step 1/2  1 %  hold ") && $0.hasSuffix("no connections  guard n/a (no guard: block)") })
         #expect(lines.contains { $0.hasPrefix("step 2/2  25 %  hold 0ms left") })
         #expect(lines.last == "plan complete: native-transport at 25 % on every instance")
         #expect(Self.contents(path).contains("percentage: 25              # ramped"))
         await server.stop()
+    }
+
+    @Test("a guard that trips on an instance during a hold sets 0, names the instance and the trip, and exits 1")
+    func planStopsOnATrip() async throws {
+        let path = try TurnoutProcess.temporaryFile(Self.flags)
+        let instance = try await FakeAdminInstance.start(flagsPath: path)
+        let ramp = try RunningProcess([
+            "flags", "ramp", "--file", path, "--plan", "10,50", "--hold", "1m", "--interval", "50ms", "--yes", "--users", "100",
+            "--admin-url", instance.url, "--timeout", "5s",
+        ])
+        let held = await ramp.line { $0.hasPrefix("step 1/2  10 %  hold") }
+        #expect(held?.hasSuffix("native (25.00 %) of 4 connections  guard green on 1/1") == true, "\(held ?? "")")
+        instance.trip()
+        let output = await ramp.finish()
+        #expect(output.status == 1)
+        #expect(
+            output.stderr.contains(
+                "turnout flags ramp: step 1/2: the ramp guard tripped on \(instance.url): abnormal_closes native 0.9 compat 0 per connection-minute "
+                    + "(p = 1e-09, 400/400 samples) at 2026-11-30T12:00:00.000Z"
+            ),
+            "\(output.stderr)"
+        )
+        #expect(Self.contents(path).contains("percentage: 0 "))
+        await instance.stop()
     }
 
     @Test("an instance that stops answering during a hold sets 0, says why and exits 1")

@@ -16,6 +16,29 @@ struct ServeCommandTests {
         #expect(output.stderr.contains("The thread count must be between 1 and 256, got \(got)."))
     }
 
+    @Test(
+        "--inject-fault is refused without --dev or TURNOUT_ALLOW_FAULTS=1, and a bad one is named",
+        arguments: [
+            (
+                ["serve", "--inject-fault", "native:close=1011,rate=0.05"], ["AUGMENTOS_AUTH_JWT_SECRET": String(repeating: "s", count: 32)],
+                "--inject-fault breaks sockets on purpose; it needs --dev or TURNOUT_ALLOW_FAULTS=1."
+            ),
+            (
+                ["serve", "--dev", "--inject-fault", "native:close=1011"], [:],
+                "--inject-fault 'native:close=1011': close needs ',rate=R', the probability per message"
+            ),
+            (
+                ["serve", "--dev", "--inject-fault", "native:delay=5ms"], ["TURNOUT_FAULT_SEED": "-1"],
+                "TURNOUT_FAULT_SEED=-1 is not a whole number from 0 to 2^64-1."
+            ),
+        ]
+    )
+    func faultsRefused(arguments: [String], environment: [String: String], message: String) throws {
+        let output = try TurnoutProcess.run(arguments, environment: environment)
+        #expect(output.status == 64)
+        #expect(output.stderr.contains(message), "\(output.stderr)")
+    }
+
     @Test("TURNOUT_THREADS that is not a number exits 64 quoting it")
     func threadsNotANumber() throws {
         let output = try TurnoutProcess.run(["serve", "--dev"], environment: ["TURNOUT_THREADS": "two"])

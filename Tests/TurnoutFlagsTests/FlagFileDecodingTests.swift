@@ -151,7 +151,7 @@ struct FlagFileDecodingTests {
                 "flags.yaml:14:17: percentage 1.234 has more than two decimals; the finest step is 0.01",
                 "flags.yaml:16:17: 'percentage' must be a number from 0 to 100, found a list",
                 "flags.yaml:18:17: percentage -3 is outside 0–100",
-                "flags.yaml:19:5: unknown key 'colour' in flag 'fourth'; expected one of 'description', 'enabled', 'percentage', 'salt', 'endpoints', 'users', 'unidentified', 'on_change', 'migrate_window'",
+                "flags.yaml:19:5: unknown key 'colour' in flag 'fourth'; expected one of 'description', 'enabled', 'percentage', 'salt', 'endpoints', 'users', 'unidentified', 'on_change', 'migrate_window', 'guard'",
             ]
         )
     }

@@ -16,6 +16,8 @@ package struct BenchReport: Codable, Sendable {
     package var warnings: [String]
     /// `split:P` runs of the glasses and fanout scenarios: the stacks' shares per `/metrics`.
     package var split: SplitCheck?
+    /// `--guard` runs: the spawned server's ramp guard at the end of the run, as one line.
+    package var guardState: String?
 
     /// Creates a report from every field (the runner builds it; tests build their own).
     package init(

@@ -67,6 +67,10 @@ final class UserDriver {
         self.audio = DeliveryLedger(receivers: packages.count)
     }
 
+    /// A socket of this user closed before the load began: under injected faults (a guard
+    /// drill) the user is written off rather than waited for.
+    private(set) var lostSocketInSetup = false
+
     /// Every app acked and subscribed, and the glasses heard about each.
     var isReady: Bool {
         self.glasses != nil && self.appStateChanges >= 2 * self.apps.count && self.apps.allSatisfy(\.acked)
@@ -233,6 +237,7 @@ final class UserDriver {
 
     /// A socket closed; an error only while the load runs.
     func socketClosed() {
+        if self.start == 0 { self.lostSocketInSetup = true }
         if self.running || self.start == 0 && self.glasses != nil { self.error() }
     }
 

@@ -41,6 +41,32 @@ struct ServerUnderTest: Sendable {
         return stack
     }
 
+    /// The ramp guard of native-transport from `/admin/flags`, as one line: `armed (0 bad
+    /// windows of 12)` or `tripped on abnormal_closes at +6.2 s after the load started, after 3
+    /// bad windows: native … compat … (p = …)`.
+    func guardState(since loadStarted: Date) async -> String {
+        guard let response = try? await HTTPGet.fetch(group: self.group, host: self.adminHost, port: self.adminPort, path: "/admin/flags"),
+            response.status == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            let flags = (object["snapshot"] as? [String: Any])?["flags"] as? [[String: Any]],
+            let report = flags.first(where: { $0["name"] as? String == "native-transport" })?["guard"] as? [String: Any]
+        else { return "unknown (/admin/flags has no guard for native-transport)" }
+        let judged = report["windowsJudged"] as? Int ?? 0
+        let bad = (report["badWindowsBySignal"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+        let badText = bad.isEmpty ? "no bad window" : "bad windows " + bad.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        guard report["state"] as? String == "tripped", let trip = report["trip"] as? [String: Any] else {
+            return "armed (\(judged) windows judged, \(badText), \(report["badWindows"] as? Int ?? 0) in a row at the end)"
+        }
+        let signal = trip["signal"] as? String ?? "?"
+        let parser = ISO8601DateFormatter()
+        parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let at = (trip["at"] as? String).flatMap(parser.date(from:))
+        let offset = at.map { String(format: "+%.1f s", $0.timeIntervalSince(loadStarted)) } ?? "?"
+        return "tripped on \(signal) at \(offset) after the load started, after \(trip["windows"] as? Int ?? 0) bad windows in a row "
+            + "(\(judged) windows judged, \(badText)): "
+            + "\(trip["summary"] as? String ?? "")"
+    }
+
     /// Waits (at most `timeout`) until `GET /health` on the public port answers 200.
     func waitUntilHealthy(timeout: Duration, stillRunning: @Sendable () -> Bool) async throws {
         let clock = ContinuousClock()

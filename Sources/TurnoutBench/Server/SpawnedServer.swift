@@ -28,7 +28,17 @@ final class SpawnedServer: Sendable {
     ///   - serverCPUs: When set, the server runs under `taskset -c serverCPUs`.
     ///   - secret: The JWT secret the server gets in `AUGMENTOS_AUTH_JWT_SECRET`.
     /// - Throws: ``BenchError/serverStart(_:)``.
-    static func start(executable: String, serverCPUs: String?, secret: String, flags: String, apps: String) throws -> SpawnedServer {
+    ///   - faults: `--inject-fault` values for the server (drills); they come with
+    ///     `TURNOUT_ALLOW_FAULTS=1` and `--fault-seed faultSeed`.
+    static func start(
+        executable: String,
+        serverCPUs: String?,
+        secret: String,
+        flags: String,
+        apps: String,
+        faults: [String] = [],
+        faultSeed: UInt64 = 0
+    ) throws -> SpawnedServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "turnout-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         )
@@ -50,6 +60,8 @@ final class SpawnedServer: Sendable {
             // handshakes at once: lift the caps that protect a production port.
             "--max-connections", "10000000", "--max-connections-per-ip", "10000000", "--max-pending-upgrades", "100000",
         ]
+        for fault in faults { arguments += ["--inject-fault", fault] }
+        if !faults.isEmpty { arguments += ["--fault-seed", "\(faultSeed)"] }
         let process = Process()
         if let serverCPUs {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
@@ -61,6 +73,7 @@ final class SpawnedServer: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["AUGMENTOS_AUTH_JWT_SECRET"] = secret
         environment.removeValue(forKey: "TURNOUT_DEV")
+        if !faults.isEmpty { environment["TURNOUT_ALLOW_FAULTS"] = "1" }
         process.environment = environment
         let logURL = directory.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

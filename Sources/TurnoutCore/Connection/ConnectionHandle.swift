@@ -62,7 +62,7 @@ package final class ConnectionHandle: Sendable {
         self.openedAt = environment.clock.now()
         self.registry = registry
         self.environment = environment
-        self.metrics = ConnectionMetrics(stack: identity.stack, endpoint: identity.endpoint)
+        self.metrics = ConnectionMetrics(stack: identity.stack, endpoint: identity.endpoint, signals: environment.signals)
         var logger = environment.logger
         logger[metadataKey: "endpoint"] = "\(identity.endpoint.rawValue)"
         logger[metadataKey: "stack"] = "\(identity.stack.label)"
@@ -78,7 +78,12 @@ package final class ConnectionHandle: Sendable {
     ///
     /// - Parameter text: The frame's payload, valid UTF-8 (the stack checks it and closes 1007 otherwise).
     package func textReceived(_ text: ByteBuffer) {
-        let start = NIODeadline.now()
+        self.textReceived(text, receivedAt: NIODeadline.now())
+    }
+
+    /// A text frame that the stack received at `receivedAt` and delivers only now (a delayed
+    /// delivery, such as an injected fault's): its handling time counts from `receivedAt`.
+    package func textReceived(_ text: ByteBuffer, receivedAt start: NIODeadline) {
         self.metrics.received(bytes: text.readableBytes)
         guard let binding = self.currentBinding() else { return }
         switch self.identity.endpoint {
@@ -99,7 +104,12 @@ package final class ConnectionHandle: Sendable {
 
     /// A binary frame arrived: audio from the glasses; ignored from apps.
     package func binaryReceived(_ data: ByteBuffer) {
-        let start = NIODeadline.now()
+        self.binaryReceived(data, receivedAt: NIODeadline.now())
+    }
+
+    /// A binary frame received at `receivedAt` and delivered only now; see
+    /// ``textReceived(_:receivedAt:)``.
+    package func binaryReceived(_ data: ByteBuffer, receivedAt start: NIODeadline) {
         self.metrics.received(bytes: data.readableBytes)
         guard let binding = self.currentBinding() else { return }
         switch binding {

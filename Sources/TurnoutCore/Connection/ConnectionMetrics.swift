@@ -11,8 +11,13 @@ struct ConnectionMetrics: Sendable {
     private let bytesSent: Counter
     private let handling: Timer
     private let active: Meter
+    /// The stack's ramp-guard counters; `nil` for a stack the guard does not compare.
+    private let signals: StackSignals.Recorder?
+    private let clock: StackSignals
 
-    init(stack: TransportStack, endpoint: ConnectionEndpoint) {
+    init(stack: TransportStack, endpoint: ConnectionEndpoint, signals: StackSignals) {
+        self.signals = signals.recorder(for: stack)
+        self.clock = signals
         let dimensions = [("stack", stack.label), ("endpoint", endpoint.rawValue)]
         self.dimensions = dimensions
         self.messagesReceived = Counter(label: "turnout_messages_received_total", dimensions: dimensions)
@@ -27,11 +32,13 @@ struct ConnectionMetrics: Sendable {
     func opened() {
         Counter(label: "turnout_connections_total", dimensions: self.dimensions).increment()
         self.active.increment()
+        self.signals?.opened(at: self.clock.now)
     }
 
     /// Counts a closed connection: `turnout_connections_active` and `turnout_closes_total{code}`.
     func closed(code: UInt16?) {
         self.active.decrement()
+        self.signals?.closed(at: self.clock.now, code: code)
         Counter(label: "turnout_closes_total", dimensions: self.dimensions + [("code", code.map { String($0) } ?? "none")]).increment()
     }
 
@@ -50,5 +57,6 @@ struct ConnectionMetrics: Sendable {
 
     func handled(nanoseconds: Int64) {
         self.handling.recordNanoseconds(nanoseconds)
+        self.signals?.handled(nanoseconds: nanoseconds)
     }
 }

@@ -9,6 +9,8 @@ final class CoreEnvironment: Sendable {
     let clock: WallClock
     let apps: AppRegistryStore
     let webhooks: WebhookDispatcher
+    /// Every connection's ramp-guard counters, per stack.
+    let signals: StackSignals
     let logger: Logger
 
     init(
@@ -17,8 +19,10 @@ final class CoreEnvironment: Sendable {
         clock: WallClock,
         apps: AppRegistryStore,
         webhooks: WebhookDispatcher,
+        signals: StackSignals,
         logger: Logger
     ) {
+        self.signals = signals
         self.configuration = configuration
         self.appURL = AppWebSocketURL(configuration.appWebSocketURL)
         self.scheduler = scheduler

@@ -52,8 +52,15 @@ package final class SessionRegistry: Sendable {
             clock: clock,
             apps: apps,
             webhooks: webhooks,
+            signals: StackSignals(),
             logger: logger
         )
+    }
+
+    /// The per-stack counters the ramp guard compares (abnormal closes, connection time,
+    /// handling times, upgrades).
+    package var signals: StackSignals {
+        self.environment.signals
     }
 
     /// Sets the public `/app-ws` URL put into `session_request` webhooks, replacing the

@@ -1,4 +1,5 @@
 package import TurnoutCore
+package import TurnoutGuard
 
 /// How the server samples for `/admin/compare`: where its timers run and what time it is.
 ///
@@ -17,5 +18,22 @@ package struct CompareSampling: Sendable {
         self.scheduler = scheduler
         self.now = now
         self.onSample = onSample
+    }
+}
+
+/// How the server runs the ramp guard's windows: where its timers run, and a hook per window.
+///
+/// The default, `.init()`, is production: the server's event loops. Tests pass a
+/// ``ManualScheduler`` and wait on `onWindow`.
+package struct GuardSampling: Sendable {
+    /// Runs the guard's window timers; `nil` (default) means the server's event loops.
+    package var scheduler: (any CoreScheduler)?
+    /// Called after every judged window with its verdict and the trip it caused, if any.
+    package var onWindow: @Sendable (WindowVerdict, GuardTrip?) -> Void
+
+    /// Creates a setup; every parameter defaults to production.
+    package init(scheduler: (any CoreScheduler)? = nil, onWindow: @escaping @Sendable (WindowVerdict, GuardTrip?) -> Void = { _, _ in }) {
+        self.scheduler = scheduler
+        self.onWindow = onWindow
     }
 }

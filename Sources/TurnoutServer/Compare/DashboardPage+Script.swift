@@ -47,7 +47,9 @@ extension DashboardPage {
           const details = $("flag-details");
           details.replaceChildren();
           if (!flag) return null;
-          const effective = flag.enabled ? flag.percentage : 0;
+          const rolledBack = !!(flag.guard && flag.guard.state === "tripped" && flag.guard.trip.action === "rollback");
+          const effective = flag.enabled && !rolledBack ? flag.percentage : 0;
+          renderGuard(flag.guard);
           const entries = [
             ["flag", flag.name], ["enabled", String(flag.enabled)], ["percentage", `${flag.percentage} %`],
             ["endpoints", flag.endpoints.join(", ")],
@@ -67,6 +69,23 @@ extension DashboardPage {
           renderHistory(history);
           document.body.dataset.percentage = String(effective);
           return effective;
+        }
+
+        // The ramp guard: armed with its run of bad windows, or tripped with the signal and figures.
+        function renderGuard(report) {
+          const node = $("guard");
+          if (!report) {
+            node.textContent = "guard: none (no guard: block on this flag)";
+            node.className = "meta";
+          } else if (report.state === "tripped") {
+            const trip = report.trip;
+            node.textContent = `guard: TRIPPED on ${trip.signal} at ${trip.at} (${trip.action}${trip.action === "rollback" ? ": native at 0 % until the flag is edited or the guard reset" : ""}): ${trip.summary}`;
+            node.className = "error";
+          } else {
+            const policy = report.policy || {};
+            node.textContent = `guard: ${report.state}, ${report.badWindows || 0} bad window(s) in a row, ${report.windowsJudged || 0} judged (window ${policy.window}, action ${policy.action})`;
+            node.className = "meta";
+          }
         }
 
         // The last five reloads, newest first, each with its diff (`flag.key: old → new`) or error.

@@ -3,7 +3,7 @@
 /// air-gapped staging.
 ///
 /// Every 2 s it reads `/admin/compare?series=1`, `/admin/flags` and `/admin/flags/history` from the same origin and
-/// shows the flag in force, native's share of connections against the flag's percentage, the
+/// shows the flag in force with its ramp guard (state, and a trip's signal and figures), native's share of connections against the flag's percentage, the
 /// side-by-side table with native ÷ compat (coloured when native is worse) and five charts over
 /// the last 15 minutes. The admin token rules apply to the page as to every admin path.
 enum DashboardPage {
@@ -27,7 +27,7 @@ enum DashboardPage {
         <dl id="flag-details"></dl>
         <p id="share" class="share"></p>
         <p id="reload" class="meta"></p>
-        <p id="guard" class="meta">guard: none (the rollout guard has not landed yet)</p>
+        <p id="guard" class="meta">guard: loading…</p>
         <h3>Last reloads</h3>
         <ul id="history"></ul>
         </section>

@@ -81,6 +81,24 @@ package struct PublicChannelInitializer: Sendable {
             let openConnections = self.openConnections
             let pendingUpgrades = self.pendingUpgrades
             let retryAfter = self.limits.retryAfterSeconds
+            /// Installs the chosen stack and hands its connection to the core or a diagnostic endpoint.
+            @Sendable func install(_ upgrade: AcceptedUpgrade, on channel: any Channel) throws {
+                try stacks[upgrade.stack].install(
+                    on: channel,
+                    identity: upgrade.identity,
+                    configuration: upgrade.configuration
+                ) { connection in
+                    switch upgrade.target {
+                    case .core:
+                        openConnections.add(connection, routedBy: upgrade.routedUserId)
+                        return core.connectionOpened(connection)
+                    case .echo:
+                        return diagnostics!.echo(connection, channel.eventLoop)
+                    case .fanout:
+                        return diagnostics!.fanout(connection, channel.eventLoop)
+                    }
+                }
+            }
             let upgrader = StackUpgrader(
                 shouldUpgrade: { channel, head in
                     let remote = Self.describe(channel.remoteAddress)
@@ -107,20 +125,14 @@ package struct PublicChannelInitializer: Sendable {
                     slot.value = nil
                     // A router serving /echo-ws on a server without their consumers: refuse the install.
                     if upgrade.target != .core, diagnostics == nil { throw UpgradeSlotError.noDiagnosticEndpoints }
-                    try stacks[upgrade.stack].install(
-                        on: channel,
-                        identity: upgrade.identity,
-                        configuration: upgrade.configuration
-                    ) { connection in
-                        switch upgrade.target {
-                        case .core:
-                            openConnections.add(connection, routedBy: upgrade.routedUserId)
-                            return core.connectionOpened(connection)
-                        case .echo:
-                            return diagnostics!.echo(connection, channel.eventLoop)
-                        case .fanout:
-                            return diagnostics!.fanout(connection, channel.eventLoop)
-                        }
+                    // The ramp guard compares install failures per upgrade given to each stack.
+                    let signals = upgrade.target == .core ? core.signals.recorder(for: upgrade.stack.transportStack) : nil
+                    signals?.upgradeDecided()
+                    do {
+                        try install(upgrade, on: channel)
+                    } catch {
+                        signals?.upgradeFailed()
+                        throw error
                     }
                 }
             )

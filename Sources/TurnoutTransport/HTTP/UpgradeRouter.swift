@@ -38,6 +38,8 @@ package struct UpgradeRouter: Sendable {
     }
 
     private let flags: FlagStore
+    /// The flags the ramp guard rolled back: their rollout decisions become compat.
+    private let rollbacks: GuardRollbacks
     private let tokens: TokenAuthority
     /// The paths this router serves.
     package let endpoints: EndpointTable
@@ -46,8 +48,16 @@ package struct UpgradeRouter: Sendable {
     private let logger: Logger
 
     /// Creates a router.
-    package init(flags: FlagStore, tokens: TokenAuthority, configuration: Configuration, clock: WallClock = .system, logger: Logger) {
+    package init(
+        flags: FlagStore,
+        tokens: TokenAuthority,
+        configuration: Configuration,
+        clock: WallClock = .system,
+        rollbacks: GuardRollbacks = .init(),
+        logger: Logger
+    ) {
         self.flags = flags
+        self.rollbacks = rollbacks
         self.tokens = tokens
         self.configuration = configuration
         self.endpoints = EndpointTable(echoEnabled: configuration.echoEnabled)
@@ -101,7 +111,7 @@ package struct UpgradeRouter: Sendable {
             return .refuse(.glasses(.invalidToken, at: clock.now()))
         }
         let livekit = request.query["livekit"]?.lowercased() == "true" || request.header("livekit")?.lowercased() == "true"
-        let decision = flags.decide(userId: userId, endpoint: .glasses)
+        let decision = rollbacks.apply(flags.decide(userId: userId, endpoint: .glasses))
         let identity = ConnectionIdentity.glasses(
             userId: userId,
             stack: decision.stack.transportStack,
@@ -118,7 +128,7 @@ package struct UpgradeRouter: Sendable {
             // Legacy mode: the user is learnt from tpa_connection_init; the server's own webhook
             // URL carries ?userId= so the app joins its user's stack.
             let hint = request.query["userId"].flatMap { $0.isEmpty ? nil : $0 }
-            let decision = flags.decide(userId: hint, endpoint: .app)
+            let decision = rollbacks.apply(flags.decide(userId: hint, endpoint: .app))
             let identity = ConnectionIdentity.legacyApp(stack: decision.stack.transportStack, remoteAddress: remoteAddress)
             var upgrade = AcceptedUpgrade(
                 target: .core,
@@ -143,7 +153,7 @@ package struct UpgradeRouter: Sendable {
             logger.info("app token refused", metadata: ["reason": "\(error.reason)", "remote": "\(remoteAddress)"])
             return .refuse(.invalidAppToken(error, at: clock.now()))
         }
-        let decision = flags.decide(userId: userId, endpoint: .app)
+        let decision = rollbacks.apply(flags.decide(userId: userId, endpoint: .app))
         let identity = ConnectionIdentity.jwtApp(
             userId: userId,
             credentials: credentials,

@@ -57,4 +57,9 @@ package final class BackpressureCounters: Sendable {
         case .slowConsumerClose: self.slowConsumerCloseCount.load(ordering: .relaxed)
         }
     }
+
+    /// Every event of every kind: what the ramp guard compares.
+    package var total: Int {
+        Kind.allCases.reduce(0) { $0 + self.count($1) }
+    }
 }

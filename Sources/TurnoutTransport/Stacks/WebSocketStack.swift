@@ -10,6 +10,8 @@ package import TurnoutCore
 package protocol WebSocketStack: Sendable {
     /// The label of this stack in metrics, logs and admin answers.
     var stack: TransportStack { get }
+    /// The stack's backpressure events, which the ramp guard compares between the stacks.
+    var backpressure: BackpressureCounters { get }
 
     /// Installs the stack's handlers, framing included, on a freshly upgraded channel and opens
     /// the connection.

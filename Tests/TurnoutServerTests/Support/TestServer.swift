@@ -78,13 +78,17 @@ struct TestServer: Sendable {
     }
 
     /// `GET` on the admin port: status and body.
-    func admin(_ pathAndQuery: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
-        try await get("http://127.0.0.1:\(running.adminPort)\(pathAndQuery)", bearer: bearer)
+    func admin(_ pathAndQuery: String, bearer: String? = nil, method: HTTPMethod = .GET) async throws -> (status: Int, body: String) {
+        try await request("http://127.0.0.1:\(running.adminPort)\(pathAndQuery)", bearer: bearer, method: method)
     }
 
     private func get(_ url: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
+        try await request(url, bearer: bearer, method: .GET)
+    }
+
+    private func request(_ url: String, bearer: String?, method: HTTPMethod) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: url)
-        request.method = .GET
+        request.method = method
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         let response = try await httpClient.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -125,6 +129,7 @@ func withTestServer(
     compareSampling: CompareSampling = .init(),
     readyGrace: Duration = .zero,
     readyGraceScheduler: (any CoreScheduler)? = nil,
+    guardSampling: GuardSampling = .init(),
     clientTLS: TLSConfiguration? = nil,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
@@ -176,6 +181,7 @@ func withTestServer(
         reloadsOnSIGHUP: reloadsOnSIGHUP,
         compareSampling: compareSampling,
         readyGraceScheduler: readyGraceScheduler,
+        guardSampling: guardSampling,
         onServerRunning: { started.yield($0) },
         logger: logger
     )
