@@ -88,6 +88,10 @@ mutant compat-close-overtakes-held-messages \
     Sources/TurnoutTransport/Compat/CompatValidatingHandler.swift \
     's/if self\.webSocket == nil, !self\.heldOutbound\.isEmpty, self\.heldClose == nil, self\.machine\.isOpen \{/if false {/' \
     'StackLifecycleTests'
+mutant upgrade-not-announced-before-decoder-removal \
+    Sources/TurnoutTransport/HTTP/PublicChannelInitializer.swift \
+    's/channel\.triggerUserOutboundEvent\(HTTPExchangeEvent\.upgraded, promise: nil\)//' \
+    'TurnoutFuzzTests'
 mutant app-stopped-without-reason \
     Sources/TurnoutCore/Protocol/OutboundMessage.swift \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \
