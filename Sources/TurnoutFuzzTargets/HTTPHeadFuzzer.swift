@@ -81,11 +81,7 @@ enum HTTPHeadFuzzer {
             }
         }
         // The router runs off the event loop; it must finish, refusal or not.
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-        while initializer.pendingUpgrades.count > 0 {
-            guard ContinuousClock.now < deadline else { return .failure(FuzzFailure("an upgrade decision took over 10 s")) }
-            try? await Task.sleep(for: .microseconds(50))
-        }
+        guard await self.upgradesFinish(initializer) else { return .failure(FuzzFailure("an upgrade decision took over 10 s")) }
         await channel.testingEventLoop.run()
         var written: [UInt8] = []
         while let data = try? await channel.readOutbound(as: IOData.self) {
@@ -95,8 +91,24 @@ enum HTTPHeadFuzzer {
         // Fire what the handlers left scheduled (a refusal's linger close, say): the test loop's
         // clock only moves when told, and a task never run would keep the channel alive.
         await channel.testingEventLoop.advanceTime(by: .hours(1))
+        // The close can complete a request the decoder held (its last bytes decoded at EOF), whose
+        // upgrade decision then starts: it must finish too.
+        guard await self.upgradesFinish(initializer) else {
+            return .failure(FuzzFailure("an upgrade decision started at the close took over 10 s"))
+        }
+        await channel.testingEventLoop.run()
         _ = try? await channel.finish()
         return .success(written)
+    }
+
+    /// Waits up to 10 s for the upgrade decisions under way to finish; `false` if they did not.
+    static func upgradesFinish(_ initializer: PublicChannelInitializer) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while initializer.pendingUpgrades.count > 0 {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .microseconds(50))
+        }
+        return true
     }
 
     /// The response, if one was written, starts with a well-formed head of a known status.
