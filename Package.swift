@@ -17,7 +17,9 @@ let package = Package(
     name: "turnout",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "turnout", targets: ["turnout"])
+        .executable(name: "turnout", targets: ["turnout"]),
+        // The libFuzzer targets and their corpus replayer (docs/fuzzing.md, scripts/fuzz.sh).
+        .executable(name: "turnout-fuzz", targets: ["TurnoutFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -180,6 +182,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer's driver entry point, declared for the fuzz build's `main` (docs/fuzzing.md).
+        .target(name: "CLibFuzzer"),
+        // The fuzz targets' bodies and invariants: the frame parser and protocol machine, the JSON
+        // scanner, the flags.yaml and apps.yaml decoders, the JWT path and the HTTP request head.
+        // A library, so that `swift test` replays the seed corpora through the same bodies.
+        .target(
+            name: "TurnoutFuzzTargets",
+            dependencies: [
+                .byName(name: "TurnoutConfigFile"),
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
+                .byName(name: "TurnoutTransport"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `turnout-fuzz TARGET [libFuzzer options] [corpus…]`: libFuzzer when built with
+        // `-sanitize=fuzzer -D TURNOUT_FUZZING` (scripts/fuzz.sh), else a replayer of corpus files.
+        .executableTarget(
+            name: "TurnoutFuzz",
+            dependencies: [
+                .byName(name: "CLibFuzzer"),
+                .byName(name: "TurnoutFuzzTargets"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test doubles and helpers shared by the test targets and the core benchmark: a raw
         // WebSocket client, event queues, the manual scheduler.
         .target(
@@ -274,6 +308,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "WebSocketKit", package: "websocket-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TurnoutFuzzTests",
+            dependencies: [
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFuzzTargets"),
+                .byName(name: "TurnoutTransport"),
             ],
             swiftSettings: swiftSettings
         ),

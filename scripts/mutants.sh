@@ -96,6 +96,10 @@ mutant ready-grace-skipped \
     Sources/TurnoutServer/ReadinessService.swift \
     's/await Self\.wait\(self\.grace, on: self\.scheduler\)/_ = self.scheduler/' \
     'ReadinessTests'
+mutant upgrade-not-announced-before-decoder-removal \
+    Sources/TurnoutTransport/HTTP/PublicChannelInitializer.swift \
+    's/channel\.triggerUserOutboundEvent\(HTTPExchangeEvent\.upgraded, promise: nil\)//' \
+    'TurnoutFuzzTests'
 mutant app-stopped-without-reason \
     Sources/TurnoutCore/Protocol/OutboundMessage.swift \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \

@@ -117,6 +117,24 @@ struct UpgradeRouterTests {
         )
     }
 
+    @Test("a Bearer token that starts with a combining mark is still a Bearer token: 401, not legacy mode")
+    func bearerTokenStartingWithACombiningMark() async throws {
+        // Found by the jwt fuzz target: compared as Characters, the space and U+06EC were one
+        // character, so the header lost its scheme and /app-ws accepted it in legacy mode.
+        let fixture = try await fixture()
+        let token = String(decoding: [0xDB, 0xAC, 0x9A, 0x8B, 0xD8, 0xD1, 0xD1, 0x82, 0x46] as [UInt8], as: UTF8.self)
+        let headers = [("Authorization", "Bearer \(token)"), ("x-user-id", "alice@example.com"), ("x-session-id", "s")]
+        #expect(request("/app-ws", headers: headers).bearerToken == token)
+        let app = try #require(refusal(await fixture.router.route(request("/app-ws", headers: headers), remoteAddress: "r")))
+        #expect(
+            app.body
+                == #"{"type":"tpa_connection_error","code":"JWT_INVALID","message":"Invalid JWT token: malformed token","timestamp":"2026-11-28T06:00:00.000Z"}"#
+        )
+        let glasses = try #require(refusal(await fixture.router.route(request("/glasses-ws", headers: headers), remoteAddress: "r")))
+        #expect(glasses.status == .unauthorized)
+        #expect(glasses.body.contains("Invalid core token"))
+    }
+
     @Test("app JWT mode: a valid token carries its credentials; the user's flag decides the stack")
     func appJWT() async throws {
         let fixture = try await fixture()

@@ -114,8 +114,12 @@ package struct PublicChannelInitializer: Sendable {
                     promise.futureResult.whenComplete { _ in pendingUpgrades.release() }
                     return promise.futureResult.map { outcome in
                         slot.value = outcome
-                        if case .accept = outcome { return HTTPHeaders() }
-                        return nil
+                        guard case .accept = outcome else { return nil }
+                        // Said before NIO removes the HTTP decoder, which forwards the bytes that
+                        // followed the request: from here on they are WebSocket bytes, and the
+                        // HTTP-only handlers must let them through unread.
+                        channel.triggerUserOutboundEvent(HTTPExchangeEvent.upgraded, promise: nil)
+                        return HTTPHeaders()
                     }
                 },
                 install: { channel, _ in

@@ -25,9 +25,9 @@ package struct UpgradeRequest: Sendable {
     /// The token of an `Authorization: Bearer <token>` header, if there is one.
     package var bearerToken: String? {
         for value in headers["Authorization"] {
-            let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = parts[1].trimmingCharacters(in: .whitespaces)
+            let (scheme, rest) = Self.splitScheme(value)
+            if scheme.lowercased() == "bearer", !rest.isEmpty {
+                let token = rest.trimmingCharacters(in: .whitespaces)
                 return token.isEmpty ? nil : token
             }
         }
@@ -37,10 +37,16 @@ package struct UpgradeRequest: Sendable {
     /// Whether an `Authorization` header names the Bearer scheme, with a token or without one
     /// (`Authorization: Bearer` alone is JWT mode of `/app-ws` with an empty token, not legacy mode).
     package var hasBearerAuthorization: Bool {
-        headers["Authorization"].contains { value in
-            let scheme = value.trimmingCharacters(in: .whitespaces).prefix { $0 != " " }
-            return scheme.lowercased() == "bearer"
-        }
+        headers["Authorization"].contains { Self.splitScheme($0).scheme.lowercased() == "bearer" }
+    }
+
+    /// An `Authorization` value's scheme and what follows it (from the first space on), split by
+    /// Unicode scalars: compared as Characters, a space followed by a combining mark is not a
+    /// space, and `Bearer \u{6EC}…` would lose its scheme and pass for no authorization at all.
+    private static func splitScheme(_ value: String) -> (scheme: String, rest: String) {
+        let scalars = value.unicodeScalars.drop { $0 == " " || $0 == "\t" }
+        let scheme = scalars.prefix { $0 != " " }
+        return (String(String.UnicodeScalarView(scheme)), String(String.UnicodeScalarView(scalars[scheme.endIndex...])))
     }
 
     /// A non-empty header value.

@@ -55,7 +55,9 @@ final class ConnectionCapHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }
-        guard case .head(let head) = unwrapInboundIn(data), firstRequest else {
+        // `firstRequest` first: after an upgrade the removed HTTP decoder forwards the bytes that
+        // followed the request as a ByteBuffer, which must pass through without being unwrapped.
+        guard firstRequest, case .head(let head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }

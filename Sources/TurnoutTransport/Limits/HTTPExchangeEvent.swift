@@ -10,8 +10,10 @@ package enum HTTPExchangeEvent: Sendable, Hashable {
     case headReceived
     /// Every request received so far has been answered: the connection waits for the next one.
     case idle
-    /// The server answered 101: the connection is a WebSocket from now on, and no HTTP limit
-    /// applies to it again.
+    /// The server accepted the upgrade and answers 101: the connection is a WebSocket from now
+    /// on, and no HTTP limit applies to it again. Said by the upgrader when the router accepts
+    /// (before NIO removes the HTTP decoder, which forwards any bytes that followed the request),
+    /// and by the observer when the 101 is written.
     case upgraded
     /// A limit has answered (431) and the connection is closing: no other limit acts on it
     /// again. Sent inbound, from the handler that answered.

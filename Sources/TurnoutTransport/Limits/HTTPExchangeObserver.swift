@@ -16,11 +16,20 @@ final class HTTPExchangeObserver: ChannelDuplexHandler, RemovableChannelHandler 
     private var upgraded = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data), !upgraded {
+        // Once the upgrade is accepted, what passes is no longer HTTP: bytes the client sent right
+        // behind its upgrade request, which the removed HTTP decoder forwards as a ByteBuffer on
+        // their way to the WebSocket. Unwrapping them as a request part would trap.
+        if !upgraded, case .head = unwrapInboundIn(data) {
             unanswered += 1
             context.triggerUserOutboundEvent(HTTPExchangeEvent.headReceived, promise: nil)
         }
         context.fireChannelRead(data)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        // The upgrader says `.upgraded` as soon as the router accepts, before the decoder goes.
+        if case .upgraded? = event as? HTTPExchangeEvent { upgraded = true }
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -1,0 +1,2 @@
+// A C target needs a source file; the header declares libFuzzer's driver, defined by the toolchain.
+#include "CLibFuzzer.h"
