@@ -14,9 +14,6 @@ extension BenchRunner {
         authority: TokenAuthority,
         label: String
     ) async throws -> [StackResult] {
-        let apps = self.options.apps
-        let packages = (0..<apps).map(BenchConfigFiles.package)
-        let keys = (0..<apps).map(BenchConfigFiles.apiKey)
         let pacing: UserDriver.Pacing =
             self.options.scenario == .fanout ? .window(self.options.window) : .rate(json: self.options.rate, audio: self.options.audioRate)
         let users = try await self.assignUsers(measurement, stacks: stacks, server: server)
@@ -26,37 +23,16 @@ extension BenchRunner {
         }
 
         for (index, user) in users.enumerated() {
-            let bound = stats[index % stats.count]
-            let loop = bound.eventLoop
-            let driver = try await loop.submit {
-                let driver = UserDriver(userId: user.id, stack: user.stack, packages: packages, apiKeys: keys, stats: bound.value, pacing: pacing)
-                bound.value.users.append(driver)
-                return NIOLoopBound(driver, eventLoop: loop)
-            }.get()
-            self.registry.register(user.id, .init(loop: loop, driver: driver, packages: packages))
-            let token = try await authority.glassesToken(email: user.id)
-            let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
-                channel in
-                try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
-            }
-            self.registry.keep(glasses)
-            glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
-        }
-
-        // Setup: every app acked and subscribed, at most 30 s.
-        var ready = false
-        for _ in 0..<600 {
-            ready = try await self.everyLoop(stats) { $0.users.allSatisfy(\.isReady) }
-            if ready || !self.registry.failureMessages.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        guard ready else {
-            let failures = self.registry.failureMessages
-            throw BenchError.setup(
-                "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
-                    + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
+            _ = try await self.connectUser(
+                user.id,
+                stack: user.stack,
+                on: stats[index % stats.count],
+                server: server,
+                authority: authority,
+                pacing: pacing
             )
         }
+        try await self.waitUntilReady(stats)
         try await Task.sleep(for: .milliseconds(200))
         let loaded = server.sample()
         let before = try await server.metrics()
@@ -108,6 +84,62 @@ extension BenchRunner {
             mismatches: check.mismatches,
             metricsDeliveries: check.deliveries
         )
+    }
+
+    /// Creates user `id`'s driver on `bound`'s loop, connects its glasses and asks for its apps;
+    /// the apps connect when their webhooks arrive (``webhookArrived(_:registry:)``).
+    ///
+    /// - Parameter configure: Runs on the loop before the glasses connect (a ramp sets up reconnects).
+    /// - Returns: The driver.
+    func connectUser(
+        _ id: String,
+        stack: BenchStack,
+        on bound: NIOLoopBound<LoopStats>,
+        server: ServerUnderTest,
+        authority: TokenAuthority,
+        pacing: UserDriver.Pacing,
+        configure: @escaping @Sendable (NIOLoopBound<UserDriver>) -> Void = { _ in }
+    ) async throws -> NIOLoopBound<UserDriver> {
+        let apps = self.options.apps
+        let packages = (0..<apps).map(BenchConfigFiles.package)
+        let keys = (0..<apps).map(BenchConfigFiles.apiKey)
+        let loop = bound.eventLoop
+        let driver = try await loop.submit {
+            let driver = UserDriver(userId: id, stack: stack, packages: packages, apiKeys: keys, stats: bound.value, pacing: pacing)
+            bound.value.users.append(driver)
+            let loopBound = NIOLoopBound(driver, eventLoop: loop)
+            configure(loopBound)
+            return loopBound
+        }.get()
+        self.registry.register(id, .init(loop: loop, driver: driver, packages: packages))
+        let token = try await authority.glassesToken(email: id)
+        try await loop.submit { driver.value.token = token }.get()
+        let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
+            channel in
+            try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+        }
+        self.registry.keep(glasses)
+        glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
+        return driver
+    }
+
+    /// Waits until every user on every loop is ready (apps acked and subscribed), at most 30 s.
+    ///
+    /// - Throws: ``BenchError/setup(_:)`` with the first failures when they are not.
+    func waitUntilReady(_ stats: [NIOLoopBound<LoopStats>]) async throws {
+        var ready = false
+        for _ in 0..<600 {
+            ready = try await self.everyLoop(stats) { $0.users.allSatisfy { $0.finished || $0.isReady } }
+            if ready || !self.registry.failureMessages.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard ready else {
+            let failures = self.registry.failureMessages
+            throw BenchError.setup(
+                "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
+                    + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
+            )
+        }
     }
 
     /// The users of one measurement and their stacks, as the server's flags decide them.
@@ -196,19 +228,31 @@ extension BenchRunner {
             registry.fail("a session_request for unknown package \(package)")
             return
         }
+        guard let target = try? HostPort(url: url) else {
+            registry.fail("a session_request with an unusable URL: \(url)")
+            return
+        }
+        let driver = entry.driver
+        entry.loop.execute {
+            driver.value.apps[index].url = target
+            driver.value.sessionRequested(index)
+        }
         Task {
             do {
-                let target = try HostPort(url: url)
-                let driver = entry.driver
-                let channel = try await WebSocketConnector.connect(on: entry.loop, host: target.host, port: target.port, uri: target.path) {
-                    channel in
-                    try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
-                }
-                registry.keep(channel)
-                channel.pipeline.fireUserInboundEventTriggered(AppClientHandler.Init())
+                try await self.connectApp(index, of: driver, at: target)
             } catch {
                 registry.fail("app \(package) of \(userId): \(error)")
             }
         }
+    }
+
+    /// Connects app `index` of `driver`'s user to `target` (the webhook's URL) and sends its init.
+    func connectApp(_ index: Int, of driver: NIOLoopBound<UserDriver>, at target: HostPort) async throws {
+        let channel = try await WebSocketConnector.connect(on: driver.eventLoop, host: target.host, port: target.port, uri: target.path) {
+            channel in
+            try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
+        }
+        self.registry.keep(channel)
+        channel.pipeline.fireUserInboundEventTriggered(AppClientHandler.Init())
     }
 }

@@ -70,6 +70,15 @@ package final class BenchRunner: Sendable {
                     throw BenchError.invalidOption("the JWT secret is unusable: \(error)")
                 }
             }
+            if let ramp = self.options.ramp {
+                guard let started, let spawned = started.spawned, let authority else { preconditionFailure("a ramp runs on a spawned server") }
+                let flags = SpawnedFlagFile(path: spawned.directory.appendingPathComponent("flags.yaml").path)
+                let run = try await self.measureRamp(ramp, server: started.server, flags: flags, stats: stats, authority: authority)
+                await started.stop()
+                var report = self.report(measurements: [run.results], server: started.server)
+                report.ramp = run.ramp
+                return report
+            }
             var measurements: [[StackResult]] = []
             var lastServer: ServerUnderTest?
             let plan = self.options.plan.measurements
@@ -146,7 +155,12 @@ package final class BenchRunner: Sendable {
                 executable: executable,
                 serverCPUs: serverCPUs,
                 secret: secret,
-                flags: BenchConfigFiles.flagsYAML(percentage: self.splitPercent ?? 0, native: pins.native, compat: pins.compat),
+                flags: BenchConfigFiles.flagsYAML(
+                    percentage: self.options.ramp?.steps[0] ?? self.splitPercent ?? 0,
+                    native: pins.native,
+                    compat: pins.compat,
+                    migrateWindow: self.options.ramp?.migrateWindowYAML
+                ),
                 apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort)
             )
             let server = ServerUnderTest(
@@ -221,10 +235,11 @@ package final class BenchRunner: Sendable {
         case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
         case .idle: parameters = "connections=\(self.options.connections)"
         }
-        let duration = self.options.durationPerMeasurement.components
+        let duration = (self.options.ramp?.duration ?? self.options.durationPerMeasurement).components
         return BenchReport(
             scenario: self.options.scenario,
-            plan: self.options.plan.description,
+            plan: self.options.ramp.map { "ramp \($0.steps.map(String.init).joined(separator: ",")) every \($0.every)" }
+                ?? self.options.plan.description,
             parameters: parameters,
             secondsPerMeasurement: Double(duration.seconds) + Double(duration.attoseconds) / 1e18,
             measurements: measurements,

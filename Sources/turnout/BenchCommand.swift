@@ -51,8 +51,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds of --stack both (at least 3).")
     var rounds: Int = 3
 
-    @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s.")
-    var duration: String = "10s"
+    @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s. Default 10s.")
+    var duration: String?
 
     @Option(help: "echo, idle: connections (up to 20000; the bench raises its open-file limit as far as the hard limit allows).")
     var connections: Int = 100
@@ -86,6 +86,18 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "With --url: port of the bench's webhook server; the server's apps.yaml must point at it.")
     var webhookPort: Int = 7010
+
+    @Option(
+        help:
+            "glasses with --spawn: edit the server's native-transport percentage through these steps under load (e.g. 0,25,50,100,50,0), with on_change: migrate, and fail on any loss, reordering, lost session, socket that does not come back, or step whose native share is more than 5 points off."
+    )
+    var ramp: String?
+
+    @Option(help: "With --ramp: how long each step is held (at least 1s). Default 5s.")
+    var every: String?
+
+    @Option(help: "With --ramp: the flag's migrate_window, shorter than --every. Default a fifth of --every.")
+    var migrateWindow: String?
 
     @Option(help: "Write the results as JSON to FILE.")
     var json: String?
@@ -125,6 +137,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let split = report.split {
             print(split.isWithinTolerance ? split.summary : "error: \(split.summary)")
         }
+        if let ramp = report.ramp {
+            print(RampSummary.lines(ramp).joined(separator: "\n"))
+        }
         for result in report.summary {
             for mismatch in result.metricsMismatches { print("error: /metrics: \(mismatch)") }
         }
@@ -161,7 +176,7 @@ struct BenchCommand: AsyncParsableCommand {
             scenario: scenario,
             target: target,
             plan: try StackPlan(parsing: self.stack, rounds: self.rounds),
-            duration: try DurationParser.parse(self.duration),
+            duration: try DurationParser.parse(self.duration ?? "10s"),
             connections: self.connections,
             size: self.size,
             users: self.users ?? (fanout ? 1 : 10),
@@ -172,7 +187,22 @@ struct BenchCommand: AsyncParsableCommand {
             threads: self.threads ?? min(UsableCores.count, 64),
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
-            progress: !self.quiet
+            progress: !self.quiet,
+            ramp: try self.makeRampPlan()
         )
+    }
+
+    /// `--ramp`, `--every` and `--migrate-window`; refuses the options a ramp decides itself.
+    private func makeRampPlan() throws(BenchError) -> RampPlan? {
+        guard let ramp else {
+            if self.every != nil { throw .invalidOption("--every needs --ramp") }
+            if self.migrateWindow != nil { throw .invalidOption("--migrate-window needs --ramp") }
+            return nil
+        }
+        if self.stack != "both" { throw .invalidOption("--ramp sets the split itself, step by step; drop --stack") }
+        if self.duration != nil { throw .invalidOption("--ramp lasts (steps) × --every; drop --duration") }
+        let every = try self.every.map { text throws(BenchError) in try DurationParser.parse(text) } ?? .seconds(5)
+        let window = try self.migrateWindow.map { text throws(BenchError) in try DurationParser.parse(text) }
+        return try RampPlan(parsing: ramp, every: every, migrateWindow: window)
     }
 }

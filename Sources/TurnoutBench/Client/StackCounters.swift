@@ -26,6 +26,9 @@ package struct StackCounters: Sendable {
     package var errors = 0
     /// Connections that carried load.
     package var connections = 0
+    /// Every text or binary message the app sockets received (deliveries, acks, errors): what
+    /// the server's `turnout_messages_sent_total{endpoint="app"}` counts.
+    package var appFrames = 0
 
     /// Empty counters with a histogram from 100 ns to 60 s at three significant digits.
     package init() {
@@ -45,6 +48,7 @@ package struct StackCounters: Sendable {
         self.reordered += other.reordered
         self.errors += other.errors
         self.connections += other.connections
+        self.appFrames += other.appFrames
     }
 
     /// Records one latency sample, clamped into the histogram's range.

@@ -16,6 +16,8 @@ package struct BenchReport: Codable, Sendable {
     package var warnings: [String]
     /// `split:P` runs of the glasses and fanout scenarios: the stacks' shares per `/metrics`.
     package var split: SplitCheck?
+    /// `--ramp` and `--churn` runs: the steps, the moves and the checks.
+    package var ramp: RampResult?
 
     /// Creates a report from every field (the runner builds it; tests build their own).
     package init(
@@ -26,7 +28,8 @@ package struct BenchReport: Codable, Sendable {
         measurements: [[StackResult]],
         summary: [StackResult],
         warnings: [String],
-        split: SplitCheck? = nil
+        split: SplitCheck? = nil,
+        ramp: RampResult? = nil
     ) {
         self.scenario = scenario
         self.plan = plan
@@ -36,6 +39,7 @@ package struct BenchReport: Codable, Sendable {
         self.summary = summary
         self.warnings = warnings
         self.split = split
+        self.ramp = ramp
     }
 
     /// The warning of a split run, whose stacks share one server process; the HTML report
@@ -49,7 +53,9 @@ package struct BenchReport: Codable, Sendable {
 
     /// Whether no measurement lost, reordered or failed anything, `/metrics` agreed, and a
     /// split's traffic matched the split.
-    package var isClean: Bool { self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) }
+    package var isClean: Bool {
+        self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) && (self.ramp?.isClean ?? true)
+    }
 
     /// The side-by-side table of ``summary``.
     package var table: String {

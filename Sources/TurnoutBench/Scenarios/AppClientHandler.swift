@@ -29,6 +29,7 @@ final class AppClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
+        if frame.opcode == .text || frame.opcode == .binary { self.driver.appFrameReceived() }
         switch frame.opcode {
         case .text:
             let view = frame.data.readableBytesView
@@ -42,6 +43,8 @@ final class AppClientHandler: ChannelInboundHandler {
                 self.driver.appAcked(self.index)
             } else if view.starts(with: Self.connectionError) {
                 self.driver.error()
+            } else if view.starts(with: Self.appStopped) {
+                self.driver.appStopped(self.index)
             }
         case .binary:
             var data = frame.data
@@ -55,14 +58,14 @@ final class AppClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            self.driver.closeFrame(.app(self.index), context: context, frame: frame)
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.socketInactive(.app(self.index), context: context)
         context.fireChannelInactive()
     }
 
@@ -74,6 +77,7 @@ final class AppClientHandler: ChannelInboundHandler {
     private static let dataStream = Array(#"{"type":"data_stream""#.utf8)
     private static let ack = Array(#"{"type":"tpa_connection_ack""#.utf8)
     private static let connectionError = Array(#"{"type":"tpa_connection_error""#.utf8)
+    private static let appStopped = Array(#"{"type":"app_stopped""#.utf8)
 }
 
 @available(*, unavailable)

@@ -18,7 +18,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.driver.glasses = context
+        self.driver.glassesOpened(context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -33,18 +33,23 @@ final class GlassesClientHandler: ChannelInboundHandler {
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            if frame.data.readableBytesView.starts(with: Self.appStateChange) { self.driver.appStateChanges += 1 }
+            let view = frame.data.readableBytesView
+            if view.starts(with: Self.appStateChange) {
+                self.driver.appStateChanges += 1
+            } else if view.starts(with: Self.connectionAck) {
+                self.driver.glassesAcked(context)
+            }
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
-            self.driver.socketClosed()
+            self.driver.closeFrame(.glasses, context: context, frame: frame)
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.socketClosed()
+        self.driver.socketInactive(.glasses, context: context)
         context.fireChannelInactive()
     }
 
@@ -54,6 +59,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     private static let appStateChange = Array(#"{"type":"app_state_change""#.utf8)
+    private static let connectionAck = Array(#"{"type":"connection_ack""#.utf8)
 }
 
 @available(*, unavailable)
