@@ -44,6 +44,7 @@ extension BenchRunner {
         let idle = server.sample()
         let before = try await server.metrics()
         let appFramesBefore = try await self.collect(stats).reduce(0) { $0 + $1.appFrames }
+        let writtenBefore = try await self.collectUsers(stats) { $0.written }.reduce(0, +)
 
         let clientBefore = ProcessSample.ownProcess()
         try await self.startTicking(stats, pacing: pacing)
@@ -89,7 +90,7 @@ extension BenchRunner {
             stats: stats,
             counters: counters,
             metrics: (before, after),
-            appFramesBefore: appFramesBefore
+            before: (appFrames: appFramesBefore, written: writtenBefore)
         )
         try await self.stopAppsAndTearDown(stats)
         let stacks: [BenchStack] = [.compat, .native].filter { counters[$0.index].connections > 0 }
@@ -206,7 +207,7 @@ extension BenchRunner {
     }
 
     /// Takes the move times of the step that ends, and counts the moved sockets not yet back.
-    private func takeMoves(_ users: [RampUser]) async throws -> (times: [UInt64], pending: Int) {
+    func takeMoves(_ users: [RampUser]) async throws -> (times: [UInt64], pending: Int) {
         var times: [UInt64] = []
         var pending = 0
         for user in users {
@@ -214,7 +215,7 @@ extension BenchRunner {
                 let driver = user.driver.value
                 let taken = driver.reconnecting?.moveTimes ?? []
                 driver.reconnecting?.moveTimes = []
-                let left = driver.pendingMoves.count
+                let left = driver.finished ? 0 : driver.pendingMoves.count
                 driver.reconnecting?.moveSince = nil
                 driver.reconnecting?.pendingMoves = []
                 return (taken, left)
@@ -225,7 +226,7 @@ extension BenchRunner {
         return (times, pending)
     }
 
-    /// Stops the tickers, waits (at most 5 s) until every app has everything, and books the
+    /// Stops the tickers, waits (at most 10 s) until every app has everything, and books the
     /// users' counts.
     func stopAndDrain(_ stats: [NIOLoopBound<LoopStats>]) async throws -> [StackCounters] {
         for bound in stats {
@@ -234,9 +235,8 @@ extension BenchRunner {
                 bound.value.ticker = nil
             }.get()
         }
-        for _ in 0..<100 {
-            if try await self.everyLoop(stats, { $0.users.allSatisfy { $0.finished || $0.isDrained } }) { break }
-            try await Task.sleep(for: .milliseconds(50))
+        _ = try await self.poll(for: .seconds(10)) {
+            try await self.everyLoop(stats) { $0.users.allSatisfy { $0.finished || $0.isDrained } }
         }
         return try await self.collect(stats) { loop in
             for user in loop.users where !user.finished { user.finish() }
@@ -255,14 +255,14 @@ extension BenchRunner {
     }
 
     /// The ramp's totals from every user, checked.
-    private func rampResult(
+    func rampResult(
         _ plan: RampPlan,
         steps: [RampStepResult],
         moves: [UInt64],
         stats: [NIOLoopBound<LoopStats>],
         counters: [StackCounters],
         metrics: (before: MetricsText, after: MetricsText),
-        appFramesBefore: Int
+        before counts: (appFrames: Int, written: Int)
     ) async throws -> RampResult {
         let users = try await self.collectUsers(stats) { driver in
             (tally: driver.reconnecting?.tally, inFlight: driver.inFlightAtClose, written: driver.written)
@@ -270,24 +270,9 @@ extension BenchRunner {
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
-        var result = RampResult(
-            steps: steps,
-            everySeconds: seconds(plan.every),
-            migrateWindowSeconds: seconds(plan.migrateWindow),
-            moveMaxMs: moves.max().map { Double($0) / 1e6 },
-            moveP50Ms: moves.isEmpty ? nil : Median.of(moves.map { Double($0) / 1e6 }),
-            closes1012: 0,
-            reconnects: 0,
-            appStopped: 0,
-            graceRestarts: 0,
-            unexplainedRestarts: 0,
-            lost: 0,
-            reordered: 0,
-            inFlightAtClose: 0,
-            skippedWhileReconnecting: 0,
-            droppedWhileSlow: 0,
-            failures: steps.flatMap(\.failures)
-        )
+        var result = RampResult(steps: steps, everySeconds: seconds(plan.every), migrateWindowSeconds: seconds(plan.migrateWindow))
+        result.moveMaxMs = moves.max().map { Double($0) / 1e6 }
+        result.moveP50Ms = moves.isEmpty ? nil : Median.of(moves.map { Double($0) / 1e6 })
         var problems: [String] = []
         var problemCount = 0
         var written = 0
@@ -325,9 +310,9 @@ extension BenchRunner {
         result.failures += Self.rampCrossCheck(
             before: metrics.before,
             after: metrics.after,
-            written: written,
+            written: written - counts.written,
             inFlight: inFlight,
-            appFrames: counters.reduce(0) { $0 + $1.appFrames } - appFramesBefore,
+            appFrames: counters.reduce(0) { $0 + $1.appFrames } - counts.appFrames,
             droppedWhileSlow: result.droppedWhileSlow
         )
         return result

@@ -114,9 +114,21 @@ extension BenchRunner {
         self.registry.register(id, .init(loop: loop, driver: driver, packages: packages))
         let token = try await authority.glassesToken(email: id)
         try await loop.submit { driver.value.token = token }.get()
-        let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
-            channel in
-            try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+        // A busy machine can fail a handshake now and then: retry as the glasses app would.
+        var attempt = 0
+        let glasses: any Channel
+        while true {
+            do {
+                glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
+                    channel in
+                    try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+                }
+                break
+            } catch let error as BenchError where attempt + 1 < UserDriver.reconnectDelays.count {
+                self.note("\(id): \(error); trying again")
+                try await Task.sleep(for: .nanoseconds(UserDriver.reconnectDelays[attempt].nanoseconds))
+                attempt += 1
+            }
         }
         self.registry.keep(glasses)
         glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())

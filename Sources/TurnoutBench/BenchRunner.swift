@@ -73,6 +73,14 @@ package final class BenchRunner: Sendable {
             if let ramp = self.options.ramp {
                 guard let started, let spawned = started.spawned, let authority else { preconditionFailure("a ramp runs on a spawned server") }
                 let flags = SpawnedFlagFile(path: spawned.directory.appendingPathComponent("flags.yaml").path)
+                if let soak = self.options.soak {
+                    let run = try await self.measureSoak(ramp, soak: soak, server: started.server, flags: flags, stats: stats, authority: authority)
+                    await started.stop()
+                    var report = self.report(measurements: [run.results], server: started.server)
+                    report.ramp = run.ramp
+                    report.soak = run.soak
+                    return report
+                }
                 let run = try await self.measureRamp(ramp, server: started.server, flags: flags, stats: stats, authority: authority)
                 await started.stop()
                 var report = self.report(measurements: [run.results], server: started.server)
@@ -235,7 +243,7 @@ package final class BenchRunner: Sendable {
         case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
         case .idle: parameters = "connections=\(self.options.connections)"
         }
-        let duration = (self.options.ramp?.duration ?? self.options.durationPerMeasurement).components
+        let duration = (self.options.soak?.duration ?? self.options.ramp?.duration ?? self.options.durationPerMeasurement).components
         return BenchReport(
             scenario: self.options.scenario,
             plan: self.options.ramp.map { "ramp \($0.steps.map(String.init).joined(separator: ",")) every \($0.every)" }

@@ -60,7 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "echo, broadcast: message size in bytes (broadcast: at least 43).")
     var size: Int = 100
 
-    @Option(help: "glasses: users; fanout: publishers (default 1 for fanout).")
+    @Option(help: "glasses: users (default 10; 20 with --ramp, and no fewer); fanout: publishers (default 1 for fanout).")
     var users: Int?
 
     @Option(help: "glasses: apps per user.")
@@ -93,11 +93,20 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var ramp: String?
 
-    @Option(help: "With --ramp: how long each step is held (at least 1s). Default 5s.")
+    @Option(help: "With --ramp: how long each step is held (at least 1s). Default 5s (10s with --churn).")
     var every: String?
 
     @Option(help: "With --ramp: the flag's migrate_window, shorter than --every. Default a fifth of --every.")
     var migrateWindow: String?
+
+    @Flag(
+        help:
+            "With --ramp: the soak. Repeat the ramp's steps for --duration (default 2m), each with churn (users leaving and joining, an app stopped and started, a slow consumer), sample the server's RSS, descriptors and threads at the end of each step, and fail if RSS grows more than 5 % after the warm-up or descriptors or threads grow at all."
+    )
+    var churn = false
+
+    @Option(help: "With --churn: write the samples as CSV to FILE.")
+    var samples: String?
 
     @Option(help: "Write the results as JSON to FILE.")
     var json: String?
@@ -140,6 +149,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let ramp = report.ramp {
             print(RampSummary.lines(ramp).joined(separator: "\n"))
         }
+        if let soak = report.soak {
+            print(soak.lines.joined(separator: "\n"))
+        }
         for result in report.summary {
             for mismatch in result.metricsMismatches { print("error: /metrics: \(mismatch)") }
         }
@@ -179,7 +191,7 @@ struct BenchCommand: AsyncParsableCommand {
             duration: try DurationParser.parse(self.duration ?? "10s"),
             connections: self.connections,
             size: self.size,
-            users: self.users ?? (fanout ? 1 : 10),
+            users: self.users ?? (fanout ? 1 : self.ramp == nil ? 10 : RampUsers.minimumUsers),
             apps: subscribers ? self.subscribers : self.apps,
             rate: self.rate,
             audioRate: fanout ? 0 : self.audioRate,
@@ -188,8 +200,21 @@ struct BenchCommand: AsyncParsableCommand {
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
             progress: !self.quiet,
-            ramp: try self.makeRampPlan()
+            ramp: try self.makeRampPlan(),
+            soak: try self.makeSoakPlan()
         )
+    }
+
+    /// `--churn` and `--samples`.
+    private func makeSoakPlan() throws(BenchError) -> SoakPlan? {
+        guard self.churn else {
+            if self.samples != nil { throw .invalidOption("--samples needs --churn") }
+            return nil
+        }
+        if self.ramp == nil { throw .invalidOption("--churn needs --ramp: the soak flips the flag through its steps") }
+        let duration = try DurationParser.parse(self.duration ?? "2m")
+        guard duration >= .seconds(60) else { throw .invalidOption("--churn needs --duration of at least 1m: the warm-up alone is 60 s") }
+        return SoakPlan(duration: duration, samplesPath: self.samples)
     }
 
     /// `--ramp`, `--every` and `--migrate-window`; refuses the options a ramp decides itself.
@@ -200,8 +225,9 @@ struct BenchCommand: AsyncParsableCommand {
             return nil
         }
         if self.stack != "both" { throw .invalidOption("--ramp sets the split itself, step by step; drop --stack") }
-        if self.duration != nil { throw .invalidOption("--ramp lasts (steps) × --every; drop --duration") }
-        let every = try self.every.map { text throws(BenchError) in try DurationParser.parse(text) } ?? .seconds(5)
+        if self.duration != nil && !self.churn { throw .invalidOption("--ramp lasts (steps) × --every; drop --duration") }
+        // The soak samples at the end of every step: every 10 s unless told.
+        let every = try self.every.map { text throws(BenchError) in try DurationParser.parse(text) } ?? .seconds(self.churn ? 10 : 5)
         let window = try self.migrateWindow.map { text throws(BenchError) in try DurationParser.parse(text) }
         return try RampPlan(parsing: ramp, every: every, migrateWindow: window)
     }

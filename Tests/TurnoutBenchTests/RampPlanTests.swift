@@ -175,3 +175,36 @@ struct RampCrossCheckTests {
         )
     }
 }
+
+@Suite("Ramp: output lines and HTML")
+struct RampOutputTests {
+    @Test("the HTML report has the ramp's steps and its failures")
+    func html() {
+        let step = RampStepResult(
+            step: 2,
+            percent: 100,
+            movedConnections: 40,
+            unmovedConnections: 1,
+            moveMaxMs: 1900,
+            moveP50Ms: 1500,
+            connections: 40,
+            nativeSharePercent: 97.5
+        )
+        var ramp = RampResult(steps: [step], everySeconds: 5, migrateWindowSeconds: 1)
+        ramp.closes1012 = 79
+        ramp.reconnects = 79
+        let section = HTMLReport.rampSection(ramp, soak: nil)
+        #expect(section.contains("<h2>Ramp</h2>"))
+        #expect(
+            section.contains(
+                "<tr class=\"failed\"><td>2</td><td>100</td><td>97.5 %</td><td>40</td><td>40</td><td>1</td><td>1,900</td><td>1,500</td></tr>"
+            )
+        )
+        #expect(
+            section.contains(
+                "<li>sockets closed with 1012: 79, reconnected: 79; app_stopped: 0; webhook restarts: 0 after a grace ran out, 0 within it</li>"
+            )
+        )
+        #expect(section.contains("<li>error: ramp: step 2 (100 %): 1 of 40 moved connections were not on their new stack when the step ended</li>"))
+    }
+}

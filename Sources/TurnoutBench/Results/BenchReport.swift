@@ -18,6 +18,8 @@ package struct BenchReport: Codable, Sendable {
     package var split: SplitCheck?
     /// `--ramp` and `--churn` runs: the steps, the moves and the checks.
     package var ramp: RampResult?
+    /// `--churn` runs: the server's resources at every step and whether they stayed flat.
+    package var soak: SoakVerdict?
 
     /// Creates a report from every field (the runner builds it; tests build their own).
     package init(
@@ -55,6 +57,7 @@ package struct BenchReport: Codable, Sendable {
     /// split's traffic matched the split.
     package var isClean: Bool {
         self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) && (self.ramp?.isClean ?? true)
+            && (self.soak?.isFlat ?? true)
     }
 
     /// The side-by-side table of ``summary``.

@@ -29,6 +29,24 @@ package struct RampResult: Codable, Hashable, Sendable {
     /// Everything that fails the run, one line each.
     package var failures: [String]
 
+    /// A result with these steps and nothing counted yet; its failures are the steps'.
+    package init(steps: [RampStepResult], everySeconds: Double, migrateWindowSeconds: Double) {
+        self.steps = steps
+        self.everySeconds = everySeconds
+        self.migrateWindowSeconds = migrateWindowSeconds
+        self.closes1012 = 0
+        self.reconnects = 0
+        self.appStopped = 0
+        self.graceRestarts = 0
+        self.unexplainedRestarts = 0
+        self.lost = 0
+        self.reordered = 0
+        self.inFlightAtClose = 0
+        self.skippedWhileReconnecting = 0
+        self.droppedWhileSlow = 0
+        self.failures = steps.flatMap(\.failures)
+    }
+
     /// Whether nothing failed.
     package var isClean: Bool { self.failures.isEmpty }
 }

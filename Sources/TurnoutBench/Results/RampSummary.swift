@@ -3,7 +3,11 @@
 package enum RampSummary {
     /// The lines, in order.
     package static func lines(_ ramp: RampResult) -> [String] {
-        var lines = ramp.steps.map(\.summary)
+        // A soak has a step every 10 s: beyond a dozen, only the steps that failed are listed.
+        var lines = ramp.steps.count <= 12 ? ramp.steps.map(\.summary) : ramp.steps.filter { !$0.failures.isEmpty }.map(\.summary)
+        if ramp.steps.count > 12 {
+            lines.insert("\(ramp.steps.count) steps, \(ramp.steps.filter { !$0.failures.isEmpty }.count) with a failure", at: 0)
+        }
         func ms(_ value: Double?) -> String { value.map { "\(ResultTable.number($0, decimals: 0)) ms" } ?? "–" }
         lines.append(
             "moves: max \(ms(ramp.moveMaxMs)), p50 \(ms(ramp.moveP50Ms)) from the edit to the new stack (migrate_window \(ResultTable.number(ramp.migrateWindowSeconds, decimals: 2)) s, clients reconnect 1 s after a 1012)"

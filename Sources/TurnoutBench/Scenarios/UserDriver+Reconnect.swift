@@ -88,6 +88,28 @@ extension UserDriver {
         self.reconnecting?.pendingMoves = sockets
     }
 
+    /// Whether the glasses and every app not stopped by the bench are connected and bound, and
+    /// no move is under way: the soak's quiescent point.
+    var isSettled: Bool {
+        guard self.glasses != nil, self.reconnecting?.migrating.isEmpty ?? true, self.pendingMoves.isEmpty else { return false }
+        return self.apps.allSatisfy { $0.stopping || ($0.context != nil && $0.acked) }
+    }
+
+    /// Why the user is not settled, for the soak's note; `nil` when it is.
+    var unsettledReason: String? {
+        if self.finished || self.isSettled { return nil }
+        var parts: [String] = []
+        if self.glasses == nil { parts.append("glasses not connected") }
+        if let migrating = self.reconnecting?.migrating, !migrating.isEmpty {
+            parts.append("reconnecting \(migrating.keys.map(\.description).sorted())")
+        }
+        if !self.pendingMoves.isEmpty { parts.append("moves pending \(self.pendingMoves.map(\.description).sorted())") }
+        for (index, app) in self.apps.enumerated() where !app.stopping && (app.context == nil || !app.acked) {
+            parts.append("app \(index) \(app.context == nil ? "not connected" : "not acked") (webhooks \(app.webhooks)/\(app.expectedWebhooks))")
+        }
+        return "\(self.userId): " + parts.joined(separator: ", ")
+    }
+
     /// The sockets of the current move still not on their new stack.
     var pendingMoves: Set<Socket> { self.reconnecting?.pendingMoves ?? [] }
 
@@ -226,7 +248,7 @@ extension UserDriver {
         self.stats.counters[self.stack.index].appFrames += 1
     }
 
-    /// Messages the glasses wrote: events, audio and the bench's own `start_app`/`stop_app` after the load began.
+    /// Messages the glasses wrote: events, audio, `connection_init`, `start_app` and `stop_app`.
     var written: Int { Int(self.json.sent + self.audio.sent) + self.controlWritten }
 
     /// Messages the glasses wrote after the server's close frame had left (see ``EpochLedger``).

@@ -35,6 +35,9 @@ final class UserDriver {
         var slowSince: UInt64?
         /// When the app last started reading again after being slow.
         var slowUntil: UInt64?
+        /// The bench sent `start_app` after a `stop_app`: the next socket starts afresh, with
+        /// no subscriptions until it sends them.
+        var freshStart = false
     }
 
     let userId: String
@@ -62,14 +65,14 @@ final class UserDriver {
     var reconnecting: Reconnecting?
     private var start: UInt64 = 0
     private var deadline: UInt64 = 0
-    private var running = false
+    var running = false
     /// Counted: closes from now on are the bench's.
     private(set) var finished = false
     /// While the glasses have no socket (ramp): when that began, and the total so far, so the
     /// rate resumes rather than catching up in a burst.
     private var pausedSince: UInt64?
     private var pausedNanos: UInt64 = 0
-    /// `start_app` and `stop_app` the glasses wrote while the load ran (the soak's churn).
+    /// `connection_init`, `start_app` and `stop_app` the glasses wrote.
     var controlWritten = 0
 
     init(userId: String, stack: BenchStack, packages: [String], apiKeys: [String], stats: LoopStats, pacing: Pacing) {
@@ -100,6 +103,7 @@ final class UserDriver {
     func startApps() {
         guard let glasses else { return }
         for index in self.apps.indices { self.apps[index].expectedWebhooks += 1 }
+        self.controlWritten += self.packages.count
         for package in self.packages {
             var buffer = glasses.channel.allocator.buffer(capacity: 64)
             buffer.writeString(#"{"type":"start_app","packageName":""#)
@@ -128,7 +132,8 @@ final class UserDriver {
     func appAcked(_ index: Int) {
         guard let context = self.apps[index].context, !self.apps[index].acked else { return }
         self.apps[index].acked = true
-        let resumes = self.apps[index].unboundAt != nil
+        let resumes = self.apps[index].unboundAt != nil && !self.apps[index].freshStart
+        self.apps[index].freshStart = false
         self.json.receiverBound(index, resumes: resumes)
         self.audio.receiverBound(index, resumes: resumes)
         self.apps[index].unboundAt = nil
@@ -296,6 +301,8 @@ extension UserDriver {
     /// when their sockets close.
     func stopApps() {
         guard let glasses = self.glassesContextForTeardown else { return }
+        for index in self.apps.indices { self.apps[index].stopping = true }
+        self.controlWritten += self.packages.count
         for package in self.packages {
             var buffer = glasses.channel.allocator.buffer(capacity: 64)
             buffer.writeString(#"{"type":"stop_app","packageName":""#)

@@ -41,8 +41,22 @@ struct ServerUnderTest: Sendable {
         return stack
     }
 
-    /// The open connections and the native share of them, from `/admin/connections`.
+    /// The open connections and the native share of them, from `/admin/connections`; asked up to
+    /// three times, as an admin port busy with a soak's churn can drop one request.
     func connectionShare() async throws -> (total: Int, nativePercent: Double) {
+        var attempt = 0
+        while true {
+            do {
+                return try await self.connectionShareOnce()
+            } catch {
+                attempt += 1
+                if attempt == 3 { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func connectionShareOnce() async throws -> (total: Int, nativePercent: Double) {
         let response = try await HTTPGet.fetch(group: self.group, host: self.adminHost, port: self.adminPort, path: "/admin/connections")
         guard response.status == 200,
             let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
