@@ -28,11 +28,48 @@ extension BenchRunner {
         stats: [NIOLoopBound<LoopStats>],
         authority: TokenAuthority
     ) async throws -> (results: [StackResult], ramp: RampResult) {
-        let pacing = UserDriver.Pacing.rate(json: self.options.rate, audio: self.options.audioRate)
         defer {
             for channel in self.registry.clear() { channel.close(promise: nil) }
         }
-        var snapshot = try flags.snapshot()
+        var run = try await self.startRamp(server: server, flags: flags, stats: stats, authority: authority)
+        for (index, percent) in plan.steps.enumerated() {
+            var moved = 0
+            if index > 0 {
+                let edit = try flags.edit(percentage: percent)
+                run.snapshot = edit.snapshot
+                moved = try await self.edit(edit, flags: flags, users: &run.users)
+            }
+            try await self.hold(plan.every, label: "step \(index + 1)/\(plan.steps.count): \(percent) %", stats: stats)
+            let step = try await self.endStep(index + 1, percent: percent, moved: moved, run: &run, server: server)
+            self.note(step.summary)
+        }
+        return try await self.finishRamp(plan, run: run, server: server, stats: stats)
+    }
+
+    /// A ramp or soak under way: its users, the flag it last wrote, what it has measured so far,
+    /// and the counts taken when the load began.
+    struct RampRun {
+        var users: [RampUser]
+        var snapshot: FlagSnapshot
+        var pacing: UserDriver.Pacing
+        var steps: [RampStepResult] = []
+        var moves: [UInt64] = []
+        var metricsBefore: MetricsText
+        var before: (appFrames: Int, written: Int)
+        var clientBefore: ProcessSample
+        var serverBefore: ProcessSample?
+    }
+
+    /// Sets every user up at the flag's first step, waits until all are ready, takes the
+    /// counts the checks start from, and starts the load.
+    func startRamp(
+        server: ServerUnderTest,
+        flags: SpawnedFlagFile,
+        stats: [NIOLoopBound<LoopStats>],
+        authority: TokenAuthority
+    ) async throws -> RampRun {
+        let pacing = UserDriver.Pacing.rate(json: self.options.rate, audio: self.options.audioRate)
+        let snapshot = try flags.snapshot()
         var users: [RampUser] = []
         for slot in 0..<self.options.users {
             users.append(
@@ -41,60 +78,71 @@ extension BenchRunner {
         }
         try await self.waitUntilReady(stats)
         try await Task.sleep(for: .milliseconds(200))
-        let idle = server.sample()
-        let before = try await server.metrics()
-        let appFramesBefore = try await self.collect(stats).reduce(0) { $0 + $1.appFrames }
-        let writtenBefore = try await self.collectUsers(stats) { $0.written }.reduce(0, +)
-
-        let clientBefore = ProcessSample.ownProcess()
+        let run = RampRun(
+            users: users,
+            snapshot: snapshot,
+            pacing: pacing,
+            metricsBefore: try await server.metrics(),
+            before: (
+                appFrames: try await self.collect(stats).reduce(0) { $0 + $1.appFrames },
+                written: try await self.collectUsers(stats) { $0.written }.reduce(0, +)
+            ),
+            clientBefore: ProcessSample.ownProcess(),
+            serverBefore: server.sample()
+        )
         try await self.startTicking(stats, pacing: pacing)
-        var steps: [RampStepResult] = []
-        var allMoves: [UInt64] = []
-        for (index, percent) in plan.steps.enumerated() {
-            var moved = 0
-            if index > 0 {
-                let edit = try flags.edit(percentage: percent)
-                snapshot = edit.snapshot
-                moved = try await self.edit(edit, flags: flags, users: &users)
-            }
-            try await self.hold(plan.every, label: "step \(index + 1)/\(plan.steps.count): \(percent) %", stats: stats)
-            let moves = try await self.takeMoves(users)
-            allMoves += moves.times
-            let share = try await server.connectionShare()
-            let step = RampStepResult(
-                step: index + 1,
-                percent: percent,
-                movedConnections: moved,
-                unmovedConnections: moves.pending,
-                moveMaxMs: moves.times.max().map { Double($0) / 1e6 },
-                moveP50Ms: moves.times.isEmpty ? nil : Median.of(moves.times.map { Double($0) / 1e6 }),
-                connections: share.total,
-                nativeSharePercent: share.nativePercent
-            )
-            self.note(step.summary)
-            steps.append(step)
-        }
+        return run
+    }
 
+    /// Ends a step: takes its moves, reads the native share from `/admin/connections`, and
+    /// records the step's result.
+    func endStep(_ step: Int, percent: Int, moved: Int, run: inout RampRun, server: ServerUnderTest) async throws -> RampStepResult {
+        let moves = try await self.takeMoves(run.users)
+        run.moves += moves.times
+        let share = try await server.connectionShare()
+        let result = RampStepResult(
+            step: step,
+            percent: percent,
+            movedConnections: moved,
+            unmovedConnections: moves.pending,
+            moveMaxMs: moves.times.max().map { Double($0) / 1e6 },
+            moveP50Ms: moves.times.isEmpty ? nil : Median.of(moves.times.map { Double($0) / 1e6 }),
+            connections: share.total,
+            nativeSharePercent: share.nativePercent
+        )
+        run.steps.append(result)
+        return result
+    }
+
+    /// Stops the load, drains, checks the totals against the users' counts and `/metrics`, and
+    /// closes everything.
+    ///
+    /// - Returns: The result per stack (the stack each user started on), and the ramp's.
+    func finishRamp(
+        _ plan: RampPlan,
+        run: RampRun,
+        server: ServerUnderTest,
+        stats: [NIOLoopBound<LoopStats>]
+    ) async throws -> (results: [StackResult], ramp: RampResult) {
         let counters = try await self.stopAndDrain(stats)
         let after = try await server.metrics()
-        let loaded = server.sample()
-        let end = MeasuredWindow(
-            server: (idle, loaded),
-            client: (clientBefore, ProcessSample.ownProcess()),
-            seconds: Double(MonotonicClock.nanoseconds &- clientBefore.at) / 1e9
+        let window = MeasuredWindow(
+            server: (run.serverBefore, server.sample()),
+            client: (run.clientBefore, ProcessSample.ownProcess()),
+            seconds: Double(MonotonicClock.nanoseconds &- run.clientBefore.at) / 1e9
         )
         let ramp = try await self.rampResult(
             plan,
-            steps: steps,
-            moves: allMoves,
+            steps: run.steps,
+            moves: run.moves,
             stats: stats,
             counters: counters,
-            metrics: (before, after),
-            before: (appFrames: appFramesBefore, written: writtenBefore)
+            metrics: (run.metricsBefore, after),
+            before: run.before
         )
         try await self.stopAppsAndTearDown(stats)
         let stacks: [BenchStack] = [.compat, .native].filter { counters[$0.index].connections > 0 }
-        return (self.results(stacks: stacks, counters: counters, window: end, rss: (nil, nil)), ramp)
+        return (self.results(stacks: stacks, counters: counters, window: window, rss: (nil, nil)), ramp)
     }
 
     /// Writes `edit` and tells every user it moves to expect its 1012s, before the write so
@@ -241,17 +289,6 @@ extension BenchRunner {
         return try await self.collect(stats) { loop in
             for user in loop.users where !user.finished { user.finish() }
         }
-    }
-
-    /// Stops every app (so the server does not restart them) and closes everything.
-    func stopAppsAndTearDown(_ stats: [NIOLoopBound<LoopStats>]) async throws {
-        for bound in stats {
-            try await bound.eventLoop.submit {
-                for user in bound.value.users { user.stopApps() }
-            }.get()
-        }
-        try await Task.sleep(for: .milliseconds(200))
-        try await self.tearDown(self.registry.clear(), stats: stats)
     }
 
     /// The ramp's totals from every user, checked.

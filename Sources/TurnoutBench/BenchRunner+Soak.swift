@@ -40,29 +40,13 @@ extension BenchRunner {
         }
         defer { try? csv?.close() }
 
-        var snapshot = try flags.snapshot()
-        var users: [RampUser] = []
-        for slot in 0..<self.options.users {
-            users.append(
-                try await self.connectRampUser(slot: slot, snapshot: snapshot, stats: stats, server: server, authority: authority, pacing: pacing)
-            )
-        }
-        try await self.waitUntilReady(stats)
-        try await Task.sleep(for: .milliseconds(200))
-        let before = try await server.metrics()
-        let appFramesBefore = try await self.collect(stats).reduce(0) { $0 + $1.appFrames }
-        let writtenBefore = try await self.collectUsers(stats) { $0.written }.reduce(0, +)
-        let clientBefore = ProcessSample.ownProcess()
-        let idle = server.sample()
-        try await self.startTicking(stats, pacing: pacing)
+        var run = try await self.startRamp(server: server, flags: flags, stats: stats, authority: authority)
 
         let clock = ContinuousClock()
         let start = clock.now
         let expectedConnections = self.options.users * (1 + self.options.apps)
         let leaversPerStep = max(1, self.options.users / 10)
-        var steps: [RampStepResult] = []
         var samples: [SoakSample] = []
-        var allMoves: [UInt64] = []
         var step = 0
         while clock.now - start < soak.duration {
             step += 1
@@ -72,12 +56,12 @@ extension BenchRunner {
 
             // 1. Users leave and others join in their slots.
             for offset in 0..<leaversPerStep {
-                let position = ((step - 1) * leaversPerStep + offset) % users.count
-                try await self.leave(users[position], stats: stats)
-                users[position] = try await self.connectRampUser(
-                    slot: users[position].slot,
+                let position = ((step - 1) * leaversPerStep + offset) % run.users.count
+                try await self.leave(run.users[position], stats: stats)
+                run.users[position] = try await self.connectRampUser(
+                    slot: run.users[position].slot,
                     generation: step,
-                    snapshot: snapshot,
+                    snapshot: run.snapshot,
                     stats: stats,
                     server: server,
                     authority: authority,
@@ -93,13 +77,13 @@ extension BenchRunner {
 
             // 2. The flag moves.
             let edit = try flags.edit(percentage: percent)
-            snapshot = edit.snapshot
-            let moved = try await self.edit(edit, flags: flags, users: &users)
+            run.snapshot = edit.snapshot
+            let moved = try await self.edit(edit, flags: flags, users: &run.users)
 
             // 3. Half-way: an app restarted from the glasses, and a slow consumer.
             try await self.hold(until: stepStart + plan.every / 2, label: label, stats: stats)
-            let restarted = users[(step * 7 + 3) % users.count].driver
-            let slow = users[(step * 7 + 5) % users.count].driver
+            let restarted = run.users[(step * 7 + 3) % run.users.count].driver
+            let slow = run.users[(step * 7 + 5) % run.users.count].driver
             let slowApp = self.options.apps - 1
             // Neither may be half-way through the step's move: an app stopped between its 1012
             // and its reconnect would be reconnected into a session that no longer has it.
@@ -125,27 +109,14 @@ extension BenchRunner {
                 let reasons = try await self.collectUsers(stats) { $0.unsettledReason }.compactMap { $0 }
                 self.note("\(label): not settled within 15 s of the step's end: \(reasons.prefix(3).joined(separator: "; "))")
             }
-            let moves = try await self.takeMoves(users)
-            allMoves += moves.times
-            let share = try await server.connectionShare()
-            let result = RampStepResult(
-                step: step,
-                percent: percent,
-                movedConnections: moved,
-                unmovedConnections: moves.pending,
-                moveMaxMs: moves.times.max().map { Double($0) / 1e6 },
-                moveP50Ms: moves.times.isEmpty ? nil : Median.of(moves.times.map { Double($0) / 1e6 }),
-                connections: share.total,
-                nativeSharePercent: share.nativePercent
-            )
-            steps.append(result)
+            let result = try await self.endStep(step, percent: percent, moved: moved, run: &run, server: server)
             guard let resources = SoakSample.resources(of: pid) else { throw BenchError.setup("the server (pid \(pid)) is gone") }
             let elapsed = clock.now - start
             let sample = SoakSample(
                 elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                 step: step,
                 percent: percent,
-                connections: share.total,
+                connections: result.connections,
                 rssKiB: resources.rssKiB,
                 descriptors: resources.descriptors,
                 threads: resources.threads
@@ -157,27 +128,10 @@ extension BenchRunner {
             )
         }
 
-        let counters = try await self.stopAndDrain(stats)
-        let after = try await server.metrics()
-        let end = MeasuredWindow(
-            server: (idle, server.sample()),
-            client: (clientBefore, ProcessSample.ownProcess()),
-            seconds: Double(MonotonicClock.nanoseconds &- clientBefore.at) / 1e9
-        )
-        var ramp = try await self.rampResult(
-            plan,
-            steps: steps,
-            moves: allMoves,
-            stats: stats,
-            counters: counters,
-            metrics: (before, after),
-            before: (appFrames: appFramesBefore, written: writtenBefore)
-        )
-        ramp.failures += self.registry.failureMessages
         let verdict = SoakVerdict(samples: samples, warmupSeconds: SoakVerdict.warmup(of: soak.duration))
-        try await self.stopAppsAndTearDown(stats)
-        let stacks: [BenchStack] = [.compat, .native].filter { counters[$0.index].connections > 0 }
-        return (self.results(stacks: stacks, counters: counters, window: end, rss: (nil, nil)), ramp, verdict)
+        var finished = try await self.finishRamp(plan, run: run, server: server, stats: stats)
+        finished.ramp.failures += self.registry.failureMessages
+        return (finished.results, finished.ramp, verdict)
     }
 
     /// `user` leaves: stops sending, drains (at most 10 s: deliveries lag by seconds on a busy

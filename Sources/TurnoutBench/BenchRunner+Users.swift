@@ -68,14 +68,7 @@ extension BenchRunner {
         let after = try await server.metrics()
         let check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
 
-        // Stop the apps so the server does not restart them, then close everything.
-        for bound in stats {
-            try await bound.eventLoop.submit {
-                for user in bound.value.users { user.stopApps() }
-            }.get()
-        }
-        try await Task.sleep(for: .milliseconds(200))
-        try await self.tearDown(self.registry.clear(), stats: stats)
+        try await self.stopAppsAndTearDown(stats)
         return self.results(
             stacks: stacks,
             counters: counters,
@@ -84,6 +77,18 @@ extension BenchRunner {
             mismatches: check.mismatches,
             metricsDeliveries: check.deliveries
         )
+    }
+
+    /// Stops every app (so the server does not restart them when their sockets close), then
+    /// closes everything.
+    func stopAppsAndTearDown(_ stats: [NIOLoopBound<LoopStats>]) async throws {
+        for bound in stats {
+            try await bound.eventLoop.submit {
+                for user in bound.value.users { user.stopApps() }
+            }.get()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        try await self.tearDown(self.registry.clear(), stats: stats)
     }
 
     /// Creates user `id`'s driver on `bound`'s loop, connects its glasses and asks for its apps;
