@@ -69,8 +69,10 @@ struct SoakVerdictTests {
         )
         #expect(verdict.judged.map(\.step) == [1, 2, 3, 5, 6, 7])
         #expect(verdict.failures == [])
-        let short = SoakVerdict(samples: Self.samples(rss: [50_000, 50_000, 50_000]), warmupSeconds: 15)
-        #expect(short.failures == ["only 2 samples after the 15 s warm-up at the usual connection count; the soak needs 6: run it longer"])
+        let short = SoakVerdict(samples: Self.samples(rss: [50_000, 50_000, 50_000, 50_000]), warmupSeconds: 15)
+        #expect(short.failures == ["only 3 samples after the 15 s warm-up at the usual connection count; the soak needs 4: run it longer"])
+        let four = SoakVerdict(samples: Self.samples(rss: [50_000, 50_000, 53_000, 53_000]), warmupSeconds: 0)
+        #expect(four.failures == ["RSS grew 6.0 % after the warm-up (50000 → 53000 KiB), more than 5 %"])
     }
 
     @Test("samples as CSV, and /proc/PID/status fields")
