@@ -92,6 +92,14 @@ mutant compat-close-overtakes-held-messages \
     Sources/TurnoutTransport/Compat/CompatValidatingHandler.swift \
     's/if self\.webSocket == nil, !self\.heldOutbound\.isEmpty, self\.heldClose == nil, self\.machine\.isOpen \{/if false {/' \
     'StackLifecycleTests'
+mutant readiness-never-503 \
+    Sources/TurnoutServer/ReadinessService.swift \
+    's/self\.readiness\.beginDraining\(\)/_ = self.readiness.isReady/' \
+    'ReadinessTests'
+mutant ready-grace-skipped \
+    Sources/TurnoutServer/ReadinessService.swift \
+    's/await Self\.wait\(self\.grace, on: self\.scheduler\)/_ = self.scheduler/' \
+    'ReadinessTests'
 mutant app-stopped-without-reason \
     Sources/TurnoutCore/Protocol/OutboundMessage.swift \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \

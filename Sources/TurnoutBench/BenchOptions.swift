@@ -53,6 +53,11 @@ package struct BenchOptions: Sendable {
     /// The soak (`--churn`): the ramp's steps over and over, with users, apps and slow consumers
     /// churning, and the server's resources sampled after every step; needs ``ramp``. Default `nil`.
     package var soak: SoakPlan?
+    /// Glasses: when an instance closes a user's sockets with 1001 (it is shutting down), reconnect
+    /// through the same URL and start the apps again, measuring each move, instead of counting
+    /// an error; the `/metrics` cross-check is skipped (a leaving instance takes its counters).
+    /// For a cluster behind a balancer (scripts/cluster.sh). Default false.
+    package var reconnect: Bool
 
     /// Creates options; see each field for its default.
     package init(
@@ -72,7 +77,8 @@ package struct BenchOptions: Sendable {
         webhookPort: Int = 0,
         progress: Bool = true,
         ramp: RampPlan? = nil,
-        soak: SoakPlan? = nil
+        soak: SoakPlan? = nil,
+        reconnect: Bool = false
     ) {
         self.scenario = scenario
         self.target = target
@@ -91,6 +97,7 @@ package struct BenchOptions: Sendable {
         self.progress = progress
         self.ramp = ramp
         self.soak = soak
+        self.reconnect = reconnect
     }
 
     /// The measured time of one measurement: ``duration`` shared by all of them, at least 1 s.

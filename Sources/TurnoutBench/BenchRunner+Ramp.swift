@@ -186,15 +186,22 @@ extension BenchRunner {
             authority: authority,
             pacing: pacing
         ) { [self] bound in
-            bound.value.reconnecting = UserDriver.Reconnecting(appGrace: Self.appReconnectGrace) { socket, attempt in
-                Task { await self.reopen(socket, of: bound, attempt: attempt, server: server) }
-            }
+            bound.value.reconnecting = self.reconnecting(bound, server: server)
         }
         return RampUser(slot: slot, id: id, driver: driver, stack: stack)
     }
 
-    /// Opens `socket` of `driver`'s user again after a 1012, as the SDKs do.
-    private func reopen(_ socket: UserDriver.Socket, of driver: NIOLoopBound<UserDriver>, attempt: Int, server: ServerUnderTest) async {
+    /// Reconnects the sockets of `driver`'s user to `server` as the SDKs do after a 1012 and,
+    /// with `followsLeavingInstance` (`--reconnect`), after the 1001 of its instance leaving.
+    func reconnecting(_ driver: NIOLoopBound<UserDriver>, server: ServerUnderTest, followsLeavingInstance: Bool = false) -> UserDriver.Reconnecting {
+        UserDriver.Reconnecting(appGrace: Self.appReconnectGrace, followsLeavingInstance: followsLeavingInstance) { socket, attempt in
+            Task { await self.reopen(socket, of: driver, attempt: attempt, server: server) }
+        }
+    }
+
+    /// Opens `socket` of `driver`'s user again after a 1012, as the SDKs do, or after its
+    /// instance left (`--reconnect`, through the same URL: the balancer picks the new one).
+    func reopen(_ socket: UserDriver.Socket, of driver: NIOLoopBound<UserDriver>, attempt: Int, server: ServerUnderTest) async {
         let loop = driver.eventLoop
         do {
             switch socket {
@@ -206,7 +213,7 @@ extension BenchRunner {
                     try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
                 }
                 self.registry.keep(channel)
-                try await loop.submit { driver.value.sendConnectionInit() }.get()
+                try await loop.submit { driver.value.glassesReopened() }.get()
             case .app(let index):
                 guard let target = try await loop.submit({ driver.value.apps[index].url }).get() else {
                     throw BenchError.setup("app \(index) has no URL to reconnect to")

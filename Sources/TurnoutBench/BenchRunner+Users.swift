@@ -30,9 +30,16 @@ extension BenchRunner {
                 server: server,
                 authority: authority,
                 pacing: pacing
-            )
+            ) { [self] bound in
+                // --reconnect: a user whose instance leaves moves through the balancer.
+                if self.options.reconnect { bound.value.reconnecting = self.reconnecting(bound, server: server, followsLeavingInstance: true) }
+            }
         }
         try await self.waitUntilReady(stats)
+        if self.options.reconnect {
+            // scripts/cluster.sh asks each instance for these users' sockets while the load runs.
+            FileHandle.standardOutput.write(Data("users: \(users.map(\.id).joined(separator: " "))\n".utf8))
+        }
         try await Task.sleep(for: .milliseconds(200))
         let loaded = server.sample()
         let before = try await server.metrics()
@@ -65,8 +72,15 @@ extension BenchRunner {
         let counters = try await self.collect(stats) { loop in
             for user in loop.users { user.finish() }
         }
-        let after = try await server.metrics()
-        let check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+        let check: (mismatches: [[String]], deliveries: [Int])
+        if self.options.reconnect {
+            // A leaving instance takes its counters with it: there is nothing to cross-check.
+            Self.printMoves(counters)
+            check = ([[], []], [0, 0])
+        } else {
+            let after = try await server.metrics()
+            check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
+        }
 
         try await self.stopAppsAndTearDown(stats)
         return self.results(
@@ -229,6 +243,21 @@ extension BenchRunner {
             }
         }
         return (mismatches, deliveries)
+    }
+
+    /// One line per stack that saw moves, for scripts/cluster.sh:
+    /// `moves: stack=native moved=12 still-moving=0 lost-in-move=3 reconnect-p50-ms=812 reconnect-max-ms=1210`.
+    static func printMoves(_ counters: [StackCounters]) {
+        for stack in BenchStack.allCases {
+            let counts = counters[stack.index]
+            let times = counts.reconnectNanoseconds.sorted()
+            let p50 = times.isEmpty ? 0 : times[times.count / 2] / 1_000_000
+            let max = (times.last ?? 0) / 1_000_000
+            print(
+                "moves: stack=\(stack.rawValue) moved=\(counts.moves) still-moving=\(counts.stillMoving) lost-in-move=\(counts.lostInMove) "
+                    + "reconnect-p50-ms=\(p50) reconnect-max-ms=\(max)"
+            )
+        }
     }
 
     /// A webhook from the server: for a `session_request` of a known user, connect the app.

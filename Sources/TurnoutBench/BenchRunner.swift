@@ -222,7 +222,8 @@ package final class BenchRunner: Sendable {
             warnings.append("\(path) bypasses the core, so /metrics has no message counters to cross-check; glasses and fanout are cross-checked")
         }
         var split: SplitCheck?
-        if let percent = self.splitPercent {
+        // With --reconnect the split has no /metrics to be read from (instances leave with theirs).
+        if let percent = self.splitPercent, !self.options.reconnect {
             warnings.append(BenchReport.sharedProcessWarning)
             var pinned = false
             if case .spawn = self.options.target { pinned = true }

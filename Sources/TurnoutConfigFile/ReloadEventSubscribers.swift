@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Who listens to a store's reload events: each ``subscribe()`` gets every event published from
 /// then on. Shared by the file stores and the TLS certificate store, which tests and services
 /// (the ramp, SIGHUP) wait on instead of sleeping.
 package final class ReloadEventSubscribers<Event: Sendable>: Sendable {
-    private let continuations = Mutex<[UUID: AsyncStream<Event>.Continuation]>([:])
+    private let continuations = NIOLockedValueBox<[UUID: AsyncStream<Event>.Continuation]>([:])
 
     /// Creates an empty set of subscribers.
     package init() {}
@@ -15,16 +15,16 @@ package final class ReloadEventSubscribers<Event: Sendable>: Sendable {
     package func subscribe() -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(64))
         let id = UUID()
-        self.continuations.withLock { $0[id] = continuation }
+        self.continuations.withLockedValue { $0[id] = continuation }
         continuation.onTermination = { [weak self] _ in
-            self?.continuations.withLock { _ = $0.removeValue(forKey: id) }
+            self?.continuations.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
         return stream
     }
 
     /// Hands `event` to every subscriber; never blocks.
     package func publish(_ event: Event) {
-        let subscribers = self.continuations.withLock { Array($0.values) }
+        let subscribers = self.continuations.withLockedValue { Array($0.values) }
         for subscriber in subscribers {
             subscriber.yield(event)
         }

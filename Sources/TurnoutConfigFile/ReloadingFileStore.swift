@@ -2,6 +2,7 @@ package import Atomics
 import Foundation
 package import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Serves the value decoded from one configuration file and replaces it whenever the file changes.
@@ -23,7 +24,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
 
     @usableFromInline
     let current: ManagedAtomic<Installed>
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let subscribers = ReloadEventSubscribers<ReloadEvent>()
     private let logger: Logger
 
@@ -61,7 +62,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
         self.current = ManagedAtomic(Installed(value, generation: 1))
         var initial = State(lastState: fileState)
         if case .contents(let bytes) = fileState { initial.servedSHA256 = WatchedFileState.sha256(of: bytes) }
-        self.state = Mutex(initial)
+        self.state = NIOLockedValueBox(initial)
         self.logger = logger
         kind.didInstall(value, nil)
     }
@@ -103,18 +104,18 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
 
     /// The most recent attempt, the start-up load included; `nil` for a store that never loaded a file.
     package var lastReload: ReloadEvent? {
-        state.withLock { $0.lastReload }
+        state.withLockedValue { $0.lastReload }
     }
 
     /// The last ``ReloadHistory/defaultCapacity`` attempts, newest first, the start-up load included.
     package var history: [ReloadEvent] {
-        state.withLock { $0.history.newestFirst }
+        state.withLockedValue { $0.history.newestFirst }
     }
 
     /// The lowercase hex SHA-256 of the file the value now served was decoded from; `nil` when
     /// no file is behind it (the fallback, a fixed store).
     package var servedSHA256: String? {
-        state.withLock { $0.servedSHA256 }
+        state.withLockedValue { $0.servedSHA256 }
     }
 
     /// A stream of every attempt from now on, for tests and services that react to reloads.
@@ -132,7 +133,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     /// - Returns: The event that was logged, counted and published.
     @discardableResult
     package func apply(_ fileState: WatchedFileState, trigger: ReloadEvent.Trigger) -> ReloadEvent {
-        let unchanged = state.withLock { state in
+        let unchanged = state.withLockedValue { state in
             defer { state.lastState = fileState }
             return state.lastState == fileState && state.lastReload?.ok == true
         }
@@ -188,7 +189,7 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
     /// is applied in order with the watcher's own; otherwise it is applied at once on the calling
     /// thread. Either way the outcome arrives on ``reloadEvents()``.
     package func requestReload() {
-        if let watcher = state.withLock({ $0.watcher }) {
+        if let watcher = state.withLockedValue({ $0.watcher }) {
             watcher.requestReload()
         } else {
             reloadNow()
@@ -207,20 +208,20 @@ package final class ReloadingFileStore<Value: Sendable>: Sendable {
             return
         }
         let watcher = ConfigFileWatcher(path: path, configuration: configuration, logger: logger)
-        let baseline = state.withLock { state in
+        let baseline = state.withLockedValue { state in
             state.watcher = watcher
             return state.lastState
         }
         await watcher.run(baseline: baseline ?? .missing, onReady: onReady) { [self] fileState, trigger in
             apply(fileState, trigger: trigger)
         }
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.watcher === watcher { state.watcher = nil }
         }
     }
 
     private func record(_ event: ReloadEvent, value: Value?) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.lastReload = event
             state.history.append(event)
             if value != nil { state.servedSHA256 = event.sha256 }

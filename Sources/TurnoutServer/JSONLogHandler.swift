@@ -1,6 +1,6 @@
 import Foundation
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import TurnoutCore
 
 /// A swift-log handler that writes one JSON object per line to standard error.
@@ -13,7 +13,7 @@ package struct JSONLogHandler: LogHandler {
     private let label: String
 
     /// Lines from different threads must not interleave.
-    private static let output = Mutex(())
+    private static let output = NIOLockedValueBox(())
 
     /// Creates a handler for `label` at `level`.
     package init(label: String, level: Logger.Level = .info) {
@@ -41,7 +41,7 @@ package struct JSONLogHandler: LogHandler {
         object["message"] = "\(event.message)"
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(UInt8(ascii: "\n"))
-        Self.output.withLock { _ in
+        Self.output.withLockedValue { _ in
             FileHandle.standardError.write(data)
         }
     }

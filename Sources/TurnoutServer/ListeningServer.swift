@@ -1,9 +1,9 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// One listening port run as a service, the way Hummingbird's `Server` is: it binds inside
 /// ``run()``, reports the bound port through `onServerRunning`, serves until graceful shutdown,
@@ -79,9 +79,9 @@ struct ListeningServer: Service {
         }
 
         let drained = channel.eventLoop.makePromise(of: Void.self)
-        let shutdownStarted = Mutex(false)
+        let shutdownStarted = NIOLockedValueBox(false)
         let beginShutdown: @Sendable () -> Void = { [configuration, logger] in
-            let first = shutdownStarted.withLock { started in
+            let first = shutdownStarted.withLockedValue { started in
                 defer { started = true }
                 return !started
             }

@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 package import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 package import TurnoutConfigFile
 package import TurnoutCore
 import TurnoutEcho
@@ -17,10 +17,11 @@ import UnixSignals
 ///
 /// A `Service`, as Hummingbird's `Application` is: ``run()`` loads the files and runs one inner
 /// service group, flag watcher → apps watcher → TLS certificate watchers → SIGHUP reloads →
-/// stack migrator → compare sampler → admin port → public port, each port bound inside its own
+/// stack migrator → compare sampler → admin port → public port → readiness, each port bound inside its own
 /// service (TLS, when configured, first in each connection's pipeline). `onServerRunning` reports
 /// the bound ports once both serve. Graceful shutdown of the group that runs the application (SIGTERM or
-/// SIGINT in ``runService()``, `triggerGracefulShutdown()` in tests) stops accepting, closes every
+/// SIGINT in ``runService()``, `triggerGracefulShutdown()` in tests) turns `/health/ready` to 503,
+/// waits the ready grace so a load balancer sees it, then stops accepting, closes every
 /// WebSocket with 1001 `Server shutting down`, waits up to the drain timeout, and returns.
 package struct TurnoutApplication: Service {
     /// Where the server ended up listening.
@@ -48,6 +49,7 @@ package struct TurnoutApplication: Service {
     private let stacks: TransportStacks?
     private let reloadsOnSIGHUP: Bool
     private let compareSampling: CompareSampling
+    private let readyGraceScheduler: (any CoreScheduler)?
     private let onServerRunning: @Sendable (Running) async -> Void
     private let logger: Logger
 
@@ -61,6 +63,7 @@ package struct TurnoutApplication: Service {
     ///     SIGHUP only while it runs; off in tests except the one that sends it.
     ///   - compareSampling: The timers and clock of `/admin/compare`'s sampler. Default: the
     ///     server's event loops and the continuous clock.
+    ///   - readyGraceScheduler: Times the ready grace at shutdown. Default: the server's event loops.
     ///   - onServerRunning: Called once both ports are bound, before either accepts a connection.
     ///   - logger: The root logger.
     package init(
@@ -68,9 +71,11 @@ package struct TurnoutApplication: Service {
         stacks: TransportStacks? = nil,
         reloadsOnSIGHUP: Bool = true,
         compareSampling: CompareSampling = .init(),
+        readyGraceScheduler: (any CoreScheduler)? = nil,
         onServerRunning: @escaping @Sendable (Running) async -> Void = { _ in },
         logger: Logger
     ) {
+        self.readyGraceScheduler = readyGraceScheduler
         self.configuration = configuration
         self.stacks = stacks
         self.reloadsOnSIGHUP = reloadsOnSIGHUP
@@ -145,6 +150,7 @@ package struct TurnoutApplication: Service {
         let configuration = self.configuration
         let logger = self.logger
         let openConnections = OpenConnections()
+        let readiness = Readiness()
         let initializer = PublicChannelInitializer(
             router: UpgradeRouter(
                 flags: flags,
@@ -156,6 +162,7 @@ package struct TurnoutApplication: Service {
             core: core,
             diagnostics: configuration.echo ? .echoAndFanout(group: group) : nil,
             health: { HealthReport.render(flags: flags, core: core) },
+            readiness: readiness,
             openConnections: openConnections,
             limits: configuration.limits,
             logger: logger
@@ -260,6 +267,13 @@ package struct TurnoutApplication: Service {
                 },
                 logger: logger
             ),
+            // Last, so first to shut down: /health/ready turns 503 a grace before the 1001s.
+            ReadinessService(
+                readiness: readiness,
+                grace: configuration.readyGrace,
+                scheduler: readyGraceScheduler ?? EventLoopScheduler(group: group),
+                logger: logger
+            ),
         ]
         return services
     }
@@ -277,11 +291,11 @@ package struct TurnoutApplication: Service {
 
 /// The two ports as their services bind them; complete once both are known.
 private final class BoundPorts: Sendable {
-    private let ports = Mutex<(public: Int?, admin: Int?)>((nil, nil))
+    private let ports = NIOLockedValueBox<(public: Int?, admin: Int?)>((nil, nil))
 
     /// Records a bound port; returns both once both are bound (exactly once).
     func record(publicPort: Int?, adminPort: Int?) -> (Int, Int)? {
-        self.ports.withLock { ports in
+        self.ports.withLockedValue { ports in
             let wasComplete = ports.public != nil && ports.admin != nil
             ports.public = ports.public ?? publicPort
             ports.admin = ports.admin ?? adminPort

@@ -7,7 +7,7 @@ extension TurnoutConfiguration: CustomStringConvertible, CustomDebugStringConver
     package var description: String {
         "TurnoutConfiguration(host: \(host), port: \(port), adminHost: \(adminHost), adminPort: \(adminPort), "
             + "adminToken: \(adminToken == nil ? "none" : "<redacted>"), flagsPath: \(flagsPath), appsPath: \(appsPath), "
-            + "publicURL: \(publicURL ?? "default"), echo: \(echo), drainTimeout: \(drainTimeout), jwtSecret: <redacted>, "
+            + "publicURL: \(publicURL ?? "default"), echo: \(echo), drainTimeout: \(drainTimeout), readyGrace: \(readyGrace), jwtSecret: <redacted>, "
             + "eventLoopThreads: \(eventLoopThreads), limits: \(limits), tls: \(tls.map { "\($0)" } ?? "none"), "
             + "adminTLS: \(adminTLS.map { "\($0)" } ?? "none"))"
     }
@@ -21,7 +21,7 @@ extension TurnoutConfiguration: CustomStringConvertible, CustomDebugStringConver
             self,
             children: [
                 "host": host, "port": port, "adminHost": adminHost, "adminPort": adminPort, "flagsPath": flagsPath,
-                "appsPath": appsPath, "echo": echo, "drainTimeout": drainTimeout, "stack": stack, "core": core,
+                "appsPath": appsPath, "echo": echo, "drainTimeout": drainTimeout, "readyGrace": readyGrace, "stack": stack, "core": core,
                 "eventLoopThreads": eventLoopThreads, "limits": limits, "tls": tls as Any, "adminTLS": adminTLS as Any,
             ],
             displayStyle: .struct

@@ -27,6 +27,10 @@ package struct TurnoutConfiguration: Sendable {
     package var echo: Bool
     /// How long shutdown waits for sockets to close after sending 1001. Default 10 s.
     package var drainTimeout: Duration
+    /// How long shutdown holds between turning `/health/ready` to 503 and sending the 1001
+    /// closes, so a load balancer sees the 503 first. Default 3 s: HAProxy's `inter 1s fall 2`
+    /// in deploy/haproxy/haproxy.cfg, plus a second.
+    package var readyGrace: Duration
     /// The HS256 secret for glasses and app tokens (`AUGMENTOS_AUTH_JWT_SECRET`).
     package var jwtSecret: String
     /// Limits of each WebSocket connection, the same on both stacks.
@@ -57,6 +61,7 @@ package struct TurnoutConfiguration: Sendable {
         publicURL: String? = nil,
         echo: Bool = false,
         drainTimeout: Duration = .seconds(10),
+        readyGrace: Duration = .seconds(3),
         jwtSecret: String,
         stack: WebSocketStackConfiguration = .init(),
         core: CoreConfiguration = .init(),
@@ -75,6 +80,7 @@ package struct TurnoutConfiguration: Sendable {
         self.publicURL = publicURL
         self.echo = echo
         self.drainTimeout = drainTimeout
+        self.readyGrace = readyGrace
         self.jwtSecret = jwtSecret
         self.stack = stack
         self.core = core

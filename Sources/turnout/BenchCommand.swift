@@ -120,6 +120,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Flag(
+        help:
+            "glasses with --url: reconnect users whose instance closes them with 1001 and restart their apps, reporting each move (a cluster behind a balancer)."
+    )
+    var reconnect = false
+
     func run() async throws {
         if let count = self.writeAppsYAML {
             print(BenchConfigFiles.appsYAML(apps: count, webhookPort: self.webhookPort), terminator: "")
@@ -201,7 +207,8 @@ struct BenchCommand: AsyncParsableCommand {
             webhookPort: self.url == nil ? 0 : self.webhookPort,
             progress: !self.quiet,
             ramp: try self.makeRampPlan(),
-            soak: try self.makeSoakPlan()
+            soak: try self.makeSoakPlan(),
+            reconnect: self.reconnect
         )
     }
 

@@ -41,6 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long shutdown waits for sockets to close, e.g. 10s (TURNOUT_DRAIN_TIMEOUT). Default 10s.")
     var drainTimeout: String?
 
+    @Option(
+        help: """
+            At shutdown, how long /health/ready answers 503 before the 1001 closes, so the balancer \
+            stops sending users first, e.g. 3s; 0s to 5m (TURNOUT_READY_GRACE). Default 3s.
+            """
+    )
+    var readyGrace: String?
+
     @Option(help: "Largest WebSocket message in bytes; larger ones close with 1009 (TURNOUT_MAX_MESSAGE_SIZE). Default 1048576.")
     var maxMessageSize: Int?
 

@@ -44,6 +44,14 @@ struct ServeSettings {
         guard let drainTimeout = ConfigReader.parseDuration(drainText) else {
             throw ValidationError("drain timeout '\(drainText)' is not a duration such as 500ms, 10s or 1m.")
         }
+        let graceText = value(command.readyGrace, "TURNOUT_READY_GRACE") ?? "3s"
+        guard let readyGrace = ConfigReader.parseDuration(graceText) else {
+            throw ValidationError("The ready grace '\(graceText)' is not a duration such as 500ms, 10s or 1m.")
+        }
+        // Beyond 5 minutes a rolling update would stall; Kubernetes' grace period must cover it.
+        guard readyGrace <= .seconds(300) else {
+            throw ValidationError("The ready grace must be between 0s and 300s, got \(graceText); cover the balancer's check interval × fall.")
+        }
         let levelText = value(command.logLevel, "TURNOUT_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical.")
@@ -70,6 +78,7 @@ struct ServeSettings {
             publicURL: value(command.publicURL, "TURNOUT_PUBLIC_URL"),
             echo: flag(command.echo, "TURNOUT_ECHO"),
             drainTimeout: drainTimeout,
+            readyGrace: readyGrace,
             jwtSecret: secret
         )
         configuration.stack.maxMessageSize = maxMessageSize

@@ -42,6 +42,8 @@ struct ServeCommandTests {
             (["--trusted-proxies", "11"], [:], "The trusted proxy count must be between 0 and 10, got 11."),
             ([], ["TURNOUT_MAX_PENDING_UPGRADES": "many"], "TURNOUT_MAX_PENDING_UPGRADES=many is not a whole number."),
             (["--max-pending-upgrades", "0"], [:], "The max pending upgrades must be between 1 and 100000, got 0."),
+            (["--ready-grace", "10m"], [:], "The ready grace must be between 0s and 300s, got 10m; cover the balancer's check interval × fall."),
+            ([], ["TURNOUT_READY_GRACE": "soon"], "The ready grace 'soon' is not a duration such as 500ms, 10s or 1m."),
         ]
     )
     func limitOutOfRange(options: [String], environment: [String: String], message: String) throws {

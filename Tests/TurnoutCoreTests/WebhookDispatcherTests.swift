@@ -1,6 +1,6 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import Testing
 import TurnoutTestSupport
 
@@ -57,9 +57,9 @@ struct WebhookDispatcherTests {
 }
 
 private final class OutcomeBox: Sendable {
-    private let box = Mutex<WebhookDispatcher.Outcome?>(nil)
-    var value: WebhookDispatcher.Outcome? { self.box.withLock { $0 } }
-    func set(_ outcome: WebhookDispatcher.Outcome) { self.box.withLock { $0 = outcome } }
+    private let box = NIOLockedValueBox<WebhookDispatcher.Outcome?>(nil)
+    var value: WebhookDispatcher.Outcome? { self.box.withLockedValue { $0 } }
+    func set(_ outcome: WebhookDispatcher.Outcome) { self.box.withLockedValue { $0 = outcome } }
 }
 
 /// Wraps a sender and calls back when an attempt completes.

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import TurnoutConfigFile
 
@@ -64,7 +64,7 @@ struct FlagStoreHistoryTests {
             logger: logger
         )
         store.apply(.contents(Self.flags("25")), trigger: .event)
-        let loaded = try #require(lines.lines.withLock { $0.first { $0.message == "flags loaded" } })
+        let loaded = try #require(lines.lines.withLockedValue { $0.first { $0.message == "flags loaded" } })
         #expect(loaded.metadata["diff"] == "native-transport.percentage: 5 → 25")
         #expect(loaded.metadata["sha256"] == "\(WatchedFileState.sha256(of: Self.flags("25")))")
         #expect(loaded.metadata["trigger"] == "event")
@@ -73,7 +73,7 @@ struct FlagStoreHistoryTests {
 
 /// Every log line's message and metadata.
 private final class LogLines: Sendable {
-    let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+    let lines = NIOLockedValueBox<[(message: String, metadata: Logger.Metadata)]>([])
 }
 
 /// Keeps every log line in a ``LogLines``.
@@ -88,6 +88,6 @@ private struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        lines.lines.withLock { $0.append(("\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 })) }
+        lines.lines.withLockedValue { $0.append(("\(event.message)", metadata.merging(event.metadata ?? [:]) { $1 })) }
     }
 }

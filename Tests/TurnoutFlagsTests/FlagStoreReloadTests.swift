@@ -35,7 +35,7 @@ struct FlagStoreReloadTests {
         }
     }
 
-    @Test("a Kubernetes ConfigMap symlink swap is picked up")
+    @Test("Kubernetes ConfigMap symlink swaps are picked up through inotify, one after another, old versions removed")
     func configMapSwap() async throws {
         let directory = try Self.temporaryDirectory()
         let fileManager = FileManager.default
@@ -52,10 +52,14 @@ struct FlagStoreReloadTests {
 
         try await withWatchedStore(directory: directory, initial: nil) { fixture in
             #expect(fixture.percentage == 100)
-            try publish(Self.flags("50"), as: "..2026_11_28_02")
-            try fileManager.removeItem(at: directory.appendingPathComponent("..2026_11_28_01"))
-            let event = try await fixture.next { _ in fixture.percentage == 5000 }
-            #expect(event.trigger == .event)
+            // As the kubelet does on every update: new version, ..data swapped, old version removed.
+            // The poll is an hour away, so each reload can only have come through inotify.
+            for (step, (percentage, hundredths)) in [("50", 5000), ("25", 2500)].enumerated() {
+                try publish(Self.flags(percentage), as: "..2026_11_28_0\(step + 2)")
+                try fileManager.removeItem(at: directory.appendingPathComponent("..2026_11_28_0\(step + 1)"))
+                let event = try await fixture.next { _ in fixture.percentage == hundredths }
+                #expect(event.trigger == .event)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Testing
 import TurnoutCore
@@ -24,6 +25,30 @@ struct AdminPortTests {
                 #expect(try await server.admin(path, bearer: "wrong").status == 401)
                 #expect(try await server.admin(path, bearer: "admin-token-for-tests").status == 200, "\(path)")
             }
+        }
+    }
+
+    @Test("/admin/connections?userId= lists exactly that user's sockets: glasses and app, stack, package", arguments: [Stack.compat, .native])
+    func connectionsOfOneUser(stack: Stack) async throws {
+        try await withTestServer(flags: TestServer.flags(allOn: stack)) { server in
+            let glasses = try await server.connectGlasses("alice@example.com")
+            try await glasses.expectText(type: "connection_ack")
+            let other = try await server.connectGlasses("carol@example.com")
+            try await other.expectText(type: "connection_ack")
+            _ = try await EndToEndTests.startApp(server, Transcript(), glasses: glasses, user: "alice@example.com")
+
+            let answer = try await server.admin("/admin/connections?userId=alice%40example.com")
+            #expect(answer.status == 200)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])
+            #expect(object["userId"] as? String == "alice@example.com")
+            let sockets = try #require(object["connections"] as? [[String: Any]])
+            let summary = sockets.map { "\($0["endpoint"] ?? "-") \($0["stack"] ?? "-") \($0["packageName"] ?? "-")" }.sorted()
+            #expect(summary == ["app \(stack.rawValue) com.example.notes", "glasses \(stack.rawValue) -"])
+            #expect(sockets.allSatisfy { ($0["remote"] as? String)?.hasPrefix("127.0.0.1:") == true })
+
+            let nobody = try await server.admin("/admin/connections?userId=bob%40example.com")
+            #expect(nobody.status == 200)
+            #expect(nobody.body == #"{"connections":[],"userId":"bob@example.com"}"#)
         }
     }
 

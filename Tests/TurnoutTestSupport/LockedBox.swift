@@ -1,15 +1,15 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
-/// A copyable, Sendable box around a `Mutex`, for test helpers.
+/// A copyable, Sendable box around a `NIOLockedValueBox`, for test helpers.
 package final class LockedBox<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+    private let mutex: NIOLockedValueBox<Value>
 
     package init(_ value: Value) {
-        self.mutex = Mutex(value)
+        self.mutex = NIOLockedValueBox(value)
     }
 
     package func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        try self.mutex.withLock { try body(&$0) }
+        try self.mutex.withLockedValue { try body(&$0) }
     }
 }
 
@@ -25,12 +25,12 @@ package final class EventQueue<Element: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     package init() {}
 
     package func yield(_ element: Element) {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<Element?, Never>? in
             state.history.append(element)
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -43,7 +43,7 @@ package final class EventQueue<Element: Sendable>: Sendable {
     }
 
     package func finish() {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<Element?, Never>? in
             state.finished = true
             defer { state.waiter = nil }
             return state.waiter
@@ -54,7 +54,7 @@ package final class EventQueue<Element: Sendable>: Sendable {
     /// Every element yielded so far, whether `next()` returned it yet or not: what a producer had
     /// delivered at a given moment.
     package var history: [Element] {
-        self.state.withLock { $0.history }
+        self.state.withLockedValue { $0.history }
     }
 
     /// The next element, or `nil` once finished and drained, or once the waiting task is
@@ -62,7 +62,7 @@ package final class EventQueue<Element: Sendable>: Sendable {
     package func next() async -> Element? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-                let immediate = self.state.withLock { state -> Element?? in
+                let immediate = self.state.withLockedValue { state -> Element?? in
                     if state.head < state.buffer.count {
                         defer { state.head += 1 }
                         return .some(state.buffer[state.head])
@@ -74,7 +74,7 @@ package final class EventQueue<Element: Sendable>: Sendable {
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            let waiter = self.state.withLock { state -> CheckedContinuation<Element?, Never>? in
+            let waiter = self.state.withLockedValue { state -> CheckedContinuation<Element?, Never>? in
                 defer { state.waiter = nil }
                 return state.waiter
             }

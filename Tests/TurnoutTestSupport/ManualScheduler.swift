@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import TurnoutCore
 
 /// A ``CoreScheduler`` whose time moves only when a test says so.
@@ -55,23 +55,23 @@ package final class ManualScheduler: CoreScheduler {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Creates a scheduler whose time starts at zero.
     package init() {}
 
     /// Time elapsed since creation, as moved by ``advance(by:)``.
     package var now: Duration {
-        self.state.withLock { $0.now }
+        self.state.withLockedValue { $0.now }
     }
 
     /// How many timers are scheduled and neither fired nor cancelled: zero means nothing leaked.
     package var pendingCount: Int {
-        self.state.withLock { $0.timers.count }
+        self.state.withLockedValue { $0.timers.count }
     }
 
     package func schedule(after delay: Duration, _ work: @escaping @Sendable () -> Void) -> any ScheduledWork {
-        let id = self.state.withLock { state in
+        let id = self.state.withLockedValue { state in
             let id = state.nextID
             state.nextID += 1
             let deadline = state.now + max(delay, .zero)
@@ -86,11 +86,11 @@ package final class ManualScheduler: CoreScheduler {
     ///
     /// - Parameter duration: How far to move; the clock ends exactly at `now + duration`.
     package func advance(by duration: Duration) {
-        let target = self.state.withLock { $0.now + duration }
+        let target = self.state.withLockedValue { $0.now + duration }
         while let work = self.takeNextDue(before: target) {
             work()
         }
-        self.state.withLock { $0.now = max($0.now, target) }
+        self.state.withLockedValue { $0.now = max($0.now, target) }
     }
 
     /// Runs timers that are due now (zero-delay timers) without moving time.
@@ -99,7 +99,7 @@ package final class ManualScheduler: CoreScheduler {
     }
 
     private func takeNextDue(before target: Duration) -> (@Sendable () -> Void)? {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             while let top = state.heap.first {
                 guard state.timers[top.id] != nil else {
                     _ = state.popMin()  // cancelled
@@ -116,7 +116,7 @@ package final class ManualScheduler: CoreScheduler {
     }
 
     private func cancel(_ id: UInt64) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.timers[id] = nil
             // Keep the heap from growing without bound when timers are cancelled faster than time moves.
             if state.heap.count > 64, state.heap.count > 4 * state.timers.count {

@@ -111,16 +111,23 @@ package final class RawWebSocketClient: Sendable {
         if let receiveBufferSize {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: .init(receiveBufferSize))
         }
-        let channel = try await bootstrap.channelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                if let tlsContext {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: nil))
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: nil))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        RawClientHandler(events: events, upgraded: upgraded, answerClose: answerClose, answerPings: answerPings)
+                    )
                 }
-                try channel.pipeline.syncOperations.addHandler(
-                    RawClientHandler(events: events, upgraded: upgraded, answerClose: answerClose, answerPings: answerPings)
-                )
-            }
-        }.connect(host: "127.0.0.1", port: port).get()
+            }.connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            // No handler ever saw the promise; leaving it unfulfilled trips NIO's leak check.
+            upgraded.fail(error)
+            throw error
+        }
         let standard = [
             ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
         ]

@@ -29,6 +29,14 @@ struct FrameWriter {
         WebSocketFrame(fin: true, opcode: .pong, maskKey: self.maskKey, data: ping.unmaskedData)
     }
 
+    /// The close answering a server's close: the same status code, as RFC 6455 §5.5.1 asks, so
+    /// the server can finish its close handshake at once (a draining server waits for it).
+    func closeReply(_ close: WebSocketFrame) -> WebSocketFrame {
+        var data = ByteBuffer()
+        if let code = close.closeCode { data.writeInteger(code) }
+        return WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: self.maskKey, data: data)
+    }
+
     /// A normal close (1000).
     func close() -> WebSocketFrame {
         var data = ByteBuffer()

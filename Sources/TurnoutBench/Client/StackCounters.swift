@@ -29,6 +29,13 @@ package struct StackCounters: Sendable {
     /// Every text or binary message the app sockets received (deliveries, acks, errors): what
     /// the server's `turnout_messages_sent_total{endpoint="app"}` counts.
     package var appFrames = 0
+    /// `--reconnect`: users that moved to another instance after a 1001, and how long each move
+    /// took (1001 → glasses and every app running again).
+    package var moves = 0
+    package var reconnectNanoseconds: [UInt64] = []
+    /// `--reconnect`: messages the leaving instance never delivered, and users not back by the end.
+    package var lostInMove = 0
+    package var stillMoving = 0
 
     /// Empty counters with a histogram from 100 ns to 60 s at three significant digits.
     package init() {
@@ -49,6 +56,10 @@ package struct StackCounters: Sendable {
         self.errors += other.errors
         self.connections += other.connections
         self.appFrames += other.appFrames
+        self.moves += other.moves
+        self.reconnectNanoseconds += other.reconnectNanoseconds
+        self.lostInMove += other.lostInMove
+        self.stillMoving += other.stillMoving
     }
 
     /// Records one latency sample, clamped into the histogram's range.

@@ -41,6 +41,7 @@ final class AppClientHandler: ChannelInboundHandler {
                 self.driver.appReceivedJSON(self.index, sequence: marker.sequence, sentAt: marker.sentAt)
             } else if view.starts(with: Self.ack) {
                 self.driver.appAcked(self.index)
+                self.driver.moveMayHaveEnded()
             } else if view.starts(with: Self.connectionError) {
                 self.driver.error()
             } else if view.starts(with: Self.appStopped) {
@@ -58,7 +59,11 @@ final class AppClientHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
             self.driver.closeFrame(.app(self.index), context: context, frame: frame)
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }
@@ -70,7 +75,7 @@ final class AppClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.socketFailed(.app(self.index), context: context)
         context.close(promise: nil)
     }
 

@@ -36,13 +36,18 @@ final class GlassesClientHandler: ChannelInboundHandler {
             let view = frame.data.readableBytesView
             if view.starts(with: Self.appStateChange) {
                 self.driver.appStateChanges += 1
+                self.driver.moveMayHaveEnded()
             } else if view.starts(with: Self.connectionAck) {
                 self.driver.glassesAcked(context)
             }
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
+            // The driver first: answering may close the channel at once, and its inactivity
+            // must not read as a drop without a close frame.
             self.driver.closeFrame(.glasses, context: context, frame: frame)
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }
@@ -54,7 +59,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.error()
+        self.driver.socketFailed(.glasses, context: context)
         context.close(promise: nil)
     }
 

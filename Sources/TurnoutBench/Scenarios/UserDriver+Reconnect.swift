@@ -15,8 +15,9 @@ extension UserDriver {
         }
     }
 
-    /// What a ramp or churn run adds to a user: reconnecting after 1012 as the SDKs do, the moves
-    /// of the current step, and what the step checker counts.
+    /// What a ramp, churn or `--reconnect` run adds to a user: reconnecting after 1012 as the
+    /// SDKs do (and, with `--reconnect`, after the 1001 of an instance leaving), the moves of the
+    /// current step, and what the step checker counts.
     struct Reconnecting {
         /// Opens `socket` again (try `attempt`, from 0); the runner's, called on the driver's
         /// loop once the reconnect delay has passed.
@@ -24,6 +25,12 @@ extension UserDriver {
         /// The server's app reconnect grace: a restart through the webhook is expected only
         /// once an app has been away this long.
         var appGrace: UInt64
+        /// `--reconnect`: a 1001 `Server shutting down` (the user's instance leaving, behind a
+        /// balancer) moves the user: the glasses reconnect through the same URL and start the
+        /// apps again, which come back through the new instance's webhooks.
+        var followsLeavingInstance: Bool
+        /// While such a move is under way: when it began (the first 1001, monotonic nanoseconds).
+        var leftAt: UInt64?
         /// When the edit that moves this user was written (monotonic nanoseconds), while it moves.
         var moveSince: UInt64?
         /// The sockets of the move not yet bound on their new stack.
@@ -36,8 +43,9 @@ extension UserDriver {
         /// What the checker counts.
         var tally = Tally()
 
-        init(appGrace: Duration, reopen: @escaping (_ socket: Socket, _ attempt: Int) -> Void) {
+        init(appGrace: Duration, followsLeavingInstance: Bool = false, reopen: @escaping (_ socket: Socket, _ attempt: Int) -> Void) {
             self.appGrace = UInt64(appGrace.components.seconds) * 1_000_000_000 + UInt64(appGrace.components.attoseconds / 1_000_000_000)
+            self.followsLeavingInstance = followsLeavingInstance
             self.reopen = reopen
         }
 
@@ -74,6 +82,15 @@ extension UserDriver {
     /// How long a client waits after a 1012 before reconnecting, and between failed attempts:
     /// MentraOS's SDK retries 1 s, 2 s and 4 s after the close.
     static let reconnectDelays: [TimeAmount] = [.seconds(1), .seconds(2), .seconds(4)]
+
+    /// How long the glasses wait after their instance's 1001 before reconnecting through the
+    /// balancer, and between failed attempts: at once, then every 250 ms for 10 s while the
+    /// balancer has no instance ready for the user.
+    static let leavingDelays: [TimeAmount] = [.zero] + Array(repeating: .milliseconds(250), count: 39)
+
+    /// Whether the user's instance is leaving and the user is not yet running again elsewhere
+    /// (`--reconnect`): the glasses send nothing meanwhile.
+    var isLeaving: Bool { self.reconnecting?.leftAt != nil }
 
     // MARK: Moves
 
@@ -141,6 +158,15 @@ extension UserDriver {
     func glassesAcked(_ context: ChannelHandlerContext) {
         guard context === self.glasses, self.reconnecting?.migrating[.glasses] != nil else { return }
         self.socketBound(.glasses)
+        self.moveMayHaveEnded()
+    }
+
+    /// A glasses socket opened again: `connection_init` as on every connect and, after the
+    /// user's instance left, `start_app` for every app, since the new instance starts a fresh
+    /// session and restarts the apps through its webhook.
+    func glassesReopened() {
+        self.sendConnectionInit()
+        if self.isLeaving { self.startApps() }
     }
 
     /// `socket` is bound again after a 1012: the move, if any, is done for it.
@@ -152,37 +178,38 @@ extension UserDriver {
         }
     }
 
-    /// The server sent a close frame on `socket`'s `context`.
+    /// The server sent a close frame on `socket`'s `context`; the handler answers it afterwards
+    /// (the same code) and closes the channel.
     func closeFrame(_ socket: Socket, context: ChannelHandlerContext, frame: WebSocketFrame) {
         guard self.isCurrent(socket, context) else { return }
         var data = frame.unmaskedData
         let code = data.readInteger(as: UInt16.self)
         let reason = data.readString(length: data.readableBytes) ?? ""
-        guard self.reconnecting != nil, !self.finished else {
+        guard let reconnecting, !self.finished else {
             self.socketClosed()
             return
         }
         if case .app(let index) = socket, self.apps[index].stopping, code == 1000 {
-            self.unbind(socket, context: context)
+            self.unbind(socket)
+            return
+        }
+        if reconnecting.followsLeavingInstance, frame.isInstanceLeaving || (self.isLeaving && socket != .glasses) {
+            self.instanceLeft(socket, on: context.eventLoop)
             return
         }
         guard code == 1012 else {
             self.error()
             self.reconnecting?.problem("\(self.userId) \(socket): closed with \(code.map(String.init) ?? "no code") '\(reason)'")
-            self.unbind(socket, context: context)
+            self.unbind(socket)
             return
         }
         self.reconnecting?.tally.closes1012 += 1
-        if self.reconnecting?.pendingMoves.contains(socket) != true {
+        if !reconnecting.pendingMoves.contains(socket) {
             self.error()
             self.reconnecting?.problem("\(self.userId) \(socket): closed with 1012 though no edit was moving it")
         }
-        // Answer the close as a client does, then reconnect after the SDK's delay.
-        var echo = context.channel.allocator.buffer(capacity: 2)
-        echo.writeInteger(UInt16(1012))
-        let writer = FrameWriter()
-        context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: writer.maskKey, data: echo)), promise: nil)
-        self.unbind(socket, context: context)
+        // Reconnect after the SDK's delay.
+        self.unbind(socket)
         self.reconnecting?.migrating[socket] = MonotonicClock.nanoseconds
         self.scheduleReopen(socket, on: context.eventLoop, attempt: 0)
     }
@@ -194,18 +221,56 @@ extension UserDriver {
             self.socketClosed()
             return
         }
-        if self.closesAreErrors {
+        // An app of a user whose instance is leaving may go without a close frame: part of the move.
+        if self.closesAreErrors && !(self.isLeaving && socket != .glasses) {
             self.error()
             self.reconnecting?.problem("\(self.userId) \(socket): the connection dropped without a close frame")
         }
-        self.unbind(socket, context: context)
+        self.unbind(socket)
+    }
+
+    /// An I/O error on `socket`'s `context`: an error, except on a socket the user has already
+    /// left (a reset after its close) when it reconnects.
+    func socketFailed(_ socket: Socket, context: ChannelHandlerContext) {
+        if self.reconnecting == nil || self.isCurrent(socket, context) { self.error() }
+    }
+
+    // MARK: Instance leaving (--reconnect)
+
+    /// The user's instance is leaving (its 1001, or an app closed while the user moves): the
+    /// glasses reconnect through the balancer at once and start the apps again; an app waits for
+    /// the new instance's webhook and starts afresh there.
+    private func instanceLeft(_ socket: Socket, on loop: any EventLoop) {
+        let now = MonotonicClock.nanoseconds
+        if self.reconnecting?.leftAt == nil { self.reconnecting?.leftAt = now }
+        self.unbind(socket)
+        switch socket {
+        case .glasses:
+            self.appStateChanges = 0
+            self.reconnecting?.migrating[.glasses] = now
+            self.scheduleReopen(.glasses, on: loop, attempt: 0)
+        case .app(let index):
+            self.apps[index].freshStart = true
+        }
+    }
+
+    /// Ends a move once the glasses and every app run again (acked and subscribed): records how
+    /// long it took from the first 1001, then resumes sending.
+    func moveMayHaveEnded() {
+        guard let leftAt = self.reconnecting?.leftAt, self.isReady, self.reconnecting?.migrating.isEmpty == true else { return }
+        self.reconnecting?.leftAt = nil
+        self.stats.counters[self.stack.index].moves += 1
+        self.stats.counters[self.stack.index].reconnectNanoseconds.append(MonotonicClock.nanoseconds &- leftAt)
+        if case .window = self.pacing { self.pump() }
     }
 
     /// The reopen of `socket` failed; tries again after the next delay, or gives up.
     func reopenFailed(_ socket: Socket, on loop: any EventLoop, attempt: Int, error: String) {
-        guard attempt + 1 < Self.reconnectDelays.count else {
+        let delays = self.reopenDelays
+        guard attempt + 1 < delays.count else {
             self.error()
-            self.reconnecting?.problem("\(self.userId) \(socket): could not reconnect after 1012 in \(Self.reconnectDelays.count) tries: \(error)")
+            let after = self.isLeaving ? "its instance left" : "1012"
+            self.reconnecting?.problem("\(self.userId) \(socket): could not reconnect after \(after) in \(delays.count) tries: \(error)")
             return
         }
         self.scheduleReopen(socket, on: loop, attempt: attempt + 1)
@@ -213,12 +278,15 @@ extension UserDriver {
 
     private func scheduleReopen(_ socket: Socket, on loop: any EventLoop, attempt: Int) {
         let bound = NIOLoopBound(self, eventLoop: loop)
-        loop.scheduleTask(in: Self.reconnectDelays[attempt]) {
+        loop.scheduleTask(in: self.reopenDelays[attempt]) {
             let driver = bound.value
             guard !driver.finished else { return }
             driver.reconnecting?.reopen(socket, attempt)
         }
     }
+
+    /// The SDK's delays after a 1012; the balancer's after the user's instance left.
+    private var reopenDelays: [TimeAmount] { self.isLeaving ? Self.leavingDelays : Self.reconnectDelays }
 
     private func isCurrent(_ socket: Socket, _ context: ChannelHandlerContext) -> Bool {
         switch socket {
@@ -227,7 +295,8 @@ extension UserDriver {
         }
     }
 
-    private func unbind(_ socket: Socket, context: ChannelHandlerContext) {
+    /// Forgets `socket`; its handler closes the channel.
+    private func unbind(_ socket: Socket) {
         switch socket {
         case .glasses:
             self.glasses = nil
@@ -238,7 +307,6 @@ extension UserDriver {
             self.json.receiverUnbound(index)
             self.audio.receiverUnbound(index)
         }
-        context.close(promise: nil)
     }
 
     // MARK: Apps

@@ -47,7 +47,7 @@ final class UserDriver {
     /// The glasses' token, kept for reconnects.
     var token = ""
     let stats: LoopStats
-    private let pacing: Pacing
+    let pacing: Pacing
     private let glassesWriter = FrameWriter()
     var glasses: ChannelHandlerContext? {
         didSet { if let glasses { self.glassesContextForTeardown = glasses } }
@@ -61,7 +61,8 @@ final class UserDriver {
     var json: EpochLedger
     /// Audio frames at each app, in app order.
     var audio: EpochLedger
-    /// Ramp and churn runs: sockets closed with 1012 reconnect; `nil` otherwise.
+    /// Ramp, churn and `--reconnect` runs: sockets closed with 1012, or with the 1001 of an
+    /// instance leaving, reconnect; `nil` otherwise.
     var reconnecting: Reconnecting?
     private var start: UInt64 = 0
     private var deadline: UInt64 = 0
@@ -160,8 +161,9 @@ final class UserDriver {
     /// Called by the loop's ticker: sends whatever the rate says is due, in one flush.
     func tick(now: UInt64) {
         guard self.running, case .rate(let json, let audio) = self.pacing else { return }
-        guard let glasses else {
-            // Between glasses sockets: nothing is due, and nothing is caught up afterwards.
+        guard let glasses, !self.isLeaving else {
+            // Between glasses sockets, or until a user whose instance left runs again elsewhere:
+            // nothing is due, and nothing is caught up afterwards.
             if self.pausedSince == nil { self.pausedSince = now }
             return
         }
@@ -189,8 +191,8 @@ final class UserDriver {
     }
 
     /// Fanout: keeps `window` events outstanding until the deadline.
-    private func pump() {
-        guard self.running, case .window(let window) = self.pacing, let glasses else { return }
+    func pump() {
+        guard self.running, !self.isLeaving, case .window(let window) = self.pacing, let glasses else { return }
         let now = MonotonicClock.nanoseconds
         guard now < self.deadline else {
             self.running = false
@@ -280,12 +282,17 @@ final class UserDriver {
     /// Whether a close now is the server's doing rather than the end of the run.
     var closesAreErrors: Bool { !self.finished && (self.running || self.start == 0 && self.glasses != nil) }
 
-    /// Stops sending and books what never arrived as lost.
+    /// Stops sending and books what never arrived as lost; with `--reconnect`, what a leaving
+    /// instance never delivered as lost in a move, and a user not back yet as still moving.
     func finish() {
         self.running = false
         let json = self.json.verdict(final: true)
         let audio = self.audio.verdict(final: true)
         self.stats.counters[self.stack.index].lost += json.lost + json.droppedWhileSlow + audio.lost
+        if self.reconnecting?.followsLeavingInstance == true {
+            self.stats.counters[self.stack.index].lostInMove += json.skipped + json.inFlightAtClose + audio.skipped + audio.inFlightAtClose
+            if self.isLeaving { self.stats.counters[self.stack.index].stillMoving += 1 }
+        }
         self.stats.counters[self.stack.index].connections += 1 + self.apps.count
         self.reconnecting?.record(json: json, audio: audio)
         self.finished = true

@@ -1,6 +1,6 @@
 import Logging
+import NIOConcurrencyHelpers
 package import NIOCore
-import Synchronization
 
 /// The core's side of one connection: the stack keeps it and calls its entry points.
 ///
@@ -53,7 +53,7 @@ package final class ConnectionHandle: Sendable {
     private let environment: CoreEnvironment
     private let metrics: ConnectionMetrics
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(connection: any Connection, registry: SessionRegistry, environment: CoreEnvironment) {
         let identity = connection.identity
@@ -115,7 +115,7 @@ package final class ConnectionHandle: Sendable {
 
     /// A pong arrived: every outstanding ping counts as answered.
     package func pongReceived() {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.pongDeadline?.cancel()
             state.pongDeadline = nil
         }
@@ -127,7 +127,7 @@ package final class ConnectionHandle: Sendable {
     ///   - code: The close code received or sent, `nil` when there was none (1005/1006).
     ///   - reason: The close reason, if any; for logs.
     package func connectionClosed(code: UInt16?, reason: String?) {
-        let (firstClose, firstReport, binding) = self.state.withLock { state in
+        let (firstClose, firstReport, binding) = self.state.withLockedValue { state in
             let firstClose = !state.closing
             let firstReport = !state.reported
             state.closing = true
@@ -153,7 +153,7 @@ package final class ConnectionHandle: Sendable {
 
     /// Binds a glasses connection to its session; called once by the registry at open.
     func bindGlasses(to session: UserSession) {
-        self.state.withLock { $0.binding = .glasses(session) }
+        self.state.withLockedValue { $0.binding = .glasses(session) }
     }
 
     /// Runs init at open for an app in JWT mode.
@@ -164,7 +164,7 @@ package final class ConnectionHandle: Sendable {
     /// Starts the heartbeat, unless disabled or the connection is already closing.
     func startHeartbeat() {
         guard let interval = self.environment.configuration.heartbeat.pingInterval else { return }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard !state.closing else { return }
             state.pingTimer = self.environment.scheduler.schedule(after: interval) { [weak self] in
                 self?.heartbeatTick()
@@ -198,7 +198,7 @@ package final class ConnectionHandle: Sendable {
     }
 
     private func markClosingFromCore() {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.closing = true
             state.stopHeartbeat()
         }
@@ -291,7 +291,7 @@ package final class ConnectionHandle: Sendable {
             self.refuse(error, binding: binding)
             return
         }
-        let closing = self.state.withLock { state in
+        let closing = self.state.withLockedValue { state in
             state.binding = .app(session, packageName: packageName)
             return state.closing
         }
@@ -317,7 +317,7 @@ package final class ConnectionHandle: Sendable {
     private func heartbeatTick() {
         guard let interval = self.environment.configuration.heartbeat.pingInterval else { return }
         let timeout = self.environment.configuration.heartbeat.pongTimeout
-        let shouldPing = self.state.withLock { state -> Bool in
+        let shouldPing = self.state.withLockedValue { state -> Bool in
             guard !state.closing else { return false }
             state.pingTimer = self.environment.scheduler.schedule(after: interval) { [weak self] in
                 self?.heartbeatTick()
@@ -337,7 +337,7 @@ package final class ConnectionHandle: Sendable {
     }
 
     private func pongDeadlinePassed(token: UInt64) {
-        let binding = self.state.withLock { state -> Binding? in
+        let binding = self.state.withLockedValue { state -> Binding? in
             guard !state.closing, state.pongDeadline != nil, state.pongDeadlineToken == token else { return nil }
             state.closing = true
             state.stopHeartbeat()
@@ -353,7 +353,7 @@ package final class ConnectionHandle: Sendable {
 
     /// The binding, or `nil` once the connection is closing.
     private func currentBinding() -> Binding? {
-        self.state.withLock { $0.closing ? nil : $0.binding }
+        self.state.withLockedValue { $0.closing ? nil : $0.binding }
     }
 
     private func notifySessionOfClose(_ binding: Binding) {

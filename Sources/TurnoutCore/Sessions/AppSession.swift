@@ -2,14 +2,18 @@ import NIOCore
 
 /// One started app of a user: its state, connection and subscriptions.
 ///
-/// Lives inside ``UserSession``'s locked state and is read and changed only under that lock;
-/// never shared on its own, so it needs no `Sendable` conformance.
+/// Lives inside ``UserSession``'s locked state and is read and changed only under that lock.
+///
+/// `@unchecked Sendable` because the lock's box asks its value to be `Sendable`; it is safe
+/// because no reference to an `AppSession` leaves that lock: they are created, read, changed and
+/// removed only inside `UserSession.state.withLockedValue` (UserSession+Apps/+Routing), and no
+/// timer or outbound action captures one (they capture the package name and a token).
 ///
 /// A class rather than a struct because of the routing loop: the phase holds an opaque
 /// `any ScheduledWork`, which made the struct address-only, and every
 /// `state.apps[index].…` read on the per-message path copied (retained and released) the whole
 /// value. Through a reference each read touches only the field it needs.
-final class AppSession {
+final class AppSession: @unchecked Sendable {
     /// Where the app is in its lifecycle.
     enum Phase {
         /// Started (or restarted) and waiting for init; the timer is the init deadline.

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The public `/app-ws` URL that `session_request` webhooks carry, settable once the public port
 /// is bound.
@@ -7,19 +7,19 @@ import Synchronization
 /// bound, after the core exists; the server sets the URL before it accepts the first connection,
 /// so no webhook ever carries the placeholder. Read once per webhook, never per message.
 final class AppWebSocketURL: Sendable {
-    private let value: Mutex<String>
+    private let value: NIOLockedValueBox<String>
 
     init(_ initial: String) {
-        self.value = Mutex(initial)
+        self.value = NIOLockedValueBox(initial)
     }
 
     /// The URL in force.
     var current: String {
-        self.value.withLock { $0 }
+        self.value.withLockedValue { $0 }
     }
 
     /// Replaces the URL.
     func set(_ url: String) {
-        self.value.withLock { $0 = url }
+        self.value.withLockedValue { $0 = url }
     }
 }

@@ -17,7 +17,7 @@ enum OutboundAction: Sendable {
 }
 
 /// A user's queue of decided actions, and whether some thread is performing them.
-struct Outbox {
+struct Outbox: Sendable {
     private(set) var pending: [OutboundAction] = []
     private var draining = false
 

@@ -1,5 +1,5 @@
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The core: every user's session, and the entry point through which stacks hand over connections.
 ///
@@ -26,7 +26,7 @@ package final class SessionRegistry: Sendable {
     }
 
     private let environment: CoreEnvironment
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Creates the core.
     ///
@@ -79,7 +79,7 @@ package final class SessionRegistry: Sendable {
     package func connectionOpened(_ connection: any Connection) -> ConnectionHandle {
         let handle = ConnectionHandle(connection: connection, registry: self, environment: self.environment)
         let identity = handle.identity
-        self.state.withLock { $0.liveConnections[ConnectionCountKey(stack: identity.stack, endpoint: identity.endpoint), default: 0] += 1 }
+        self.state.withLockedValue { $0.liveConnections[ConnectionCountKey(stack: identity.stack, endpoint: identity.endpoint), default: 0] += 1 }
         handle.recordOpened()
         switch identity.endpoint {
         case .glasses:
@@ -90,7 +90,7 @@ package final class SessionRegistry: Sendable {
             }
             let now = self.environment.clock.now()
             while true {
-                let session = self.state.withLock { state in
+                let session = self.state.withLockedValue { state in
                     if let session = state.sessions[userId] { return session }
                     let session = UserSession(userId: userId, environment: self.environment, registry: self)
                     state.sessions[userId] = session
@@ -116,17 +116,17 @@ package final class SessionRegistry: Sendable {
 
     /// How many user sessions exist, in grace included.
     package var sessionCount: Int {
-        self.state.withLock { $0.sessions.count }
+        self.state.withLockedValue { $0.sessions.count }
     }
 
     /// How many connections are open (opened and not yet reported closed by their stack).
     package var liveConnectionCount: Int {
-        self.state.withLock { $0.liveConnections.values.reduce(0, +) }
+        self.state.withLockedValue { $0.liveConnections.values.reduce(0, +) }
     }
 
     /// Open connections by stack and endpoint, for `/admin/connections`.
     package func connectionCounts() -> [ConnectionCountKey: Int] {
-        self.state.withLock { $0.liveConnections.filter { $0.value > 0 } }
+        self.state.withLockedValue { $0.liveConnections.filter { $0.value > 0 } }
     }
 
     /// A user's connections (glasses and running apps), for `/admin/connections?userId=`; empty without a session.
@@ -143,7 +143,7 @@ package final class SessionRegistry: Sendable {
     ///
     /// The stacks close the sockets (1001) and report each close as usual.
     package func shutdown() {
-        let sessions = self.state.withLock { state in
+        let sessions = self.state.withLockedValue { state in
             let sessions = Array(state.sessions.values)
             state.sessions.removeAll()
             return sessions
@@ -154,12 +154,12 @@ package final class SessionRegistry: Sendable {
     // MARK: - Internal
 
     func session(forUser userId: String) -> UserSession? {
-        self.state.withLock { $0.sessions[userId] }
+        self.state.withLockedValue { $0.sessions[userId] }
     }
 
     /// Removes a session if it is still the user's current one.
     func remove(_ session: UserSession) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if state.sessions[session.userId] === session {
                 state.sessions[session.userId] = nil
             }
@@ -168,7 +168,7 @@ package final class SessionRegistry: Sendable {
 
     func connectionReportedClosed(_ handle: ConnectionHandle) {
         let key = ConnectionCountKey(stack: handle.identity.stack, endpoint: handle.identity.endpoint)
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.liveConnections[key, default: 0] -= 1
             if state.liveConnections[key] == 0 { state.liveConnections[key] = nil }
         }

@@ -1,11 +1,11 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// One user's session: the glasses connection, the user's apps and their subscriptions.
 ///
 /// ## Concurrency
-/// All state sits behind this session's own `Mutex`; no other user ever waits on it. Every
+/// All state sits behind this session's own lock; no other user ever waits on it. Every
 /// operation runs in two steps:
 /// 1. under the lock, it updates the state and appends the resulting sends, closes and webhooks
 ///    to the session's ``Outbox``;
@@ -21,7 +21,7 @@ import Synchronization
 /// internal so that those files can reach them; nothing outside the session touches them.
 final class UserSession: Sendable {
     /// The session's lifecycle.
-    enum Lifecycle {
+    enum Lifecycle: Sendable {
         /// The glasses are connected.
         case active
         /// The glasses socket closed; the timer ends the session.
@@ -31,12 +31,12 @@ final class UserSession: Sendable {
     }
 
     /// The current glasses socket and the odd audio byte it carries.
-    struct GlassesAttachment {
+    struct GlassesAttachment: Sendable {
         let handle: ConnectionHandle
         var carriedByte: UInt8?
     }
 
-    struct State {
+    struct State: Sendable {
         var lifecycle = Lifecycle.active
         var glasses: GlassesAttachment?
         var livekit = false
@@ -70,7 +70,7 @@ final class UserSession: Sendable {
     let userId: String
     let environment: CoreEnvironment
     weak let registry: SessionRegistry?
-    let state = Mutex(State())
+    let state = NIOLockedValueBox(State())
 
     init(userId: String, environment: CoreEnvironment, registry: SessionRegistry) {
         self.userId = userId
@@ -82,14 +82,14 @@ final class UserSession: Sendable {
 
     /// Runs `body` under the lock, then performs the queued actions unless another thread already is.
     func perform<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
-        let (result, batch) = self.state.withLock { state in
+        let (result, batch) = self.state.withLockedValue { state in
             let result = body(&state)
             return (result, state.outbox.takeIfIdle())
         }
         if var batch {
             while true {
                 self.execute(&batch)
-                let more = self.state.withLock { $0.outbox.continueDraining(&batch) }
+                let more = self.state.withLockedValue { $0.outbox.continueDraining(&batch) }
                 if !more { break }
             }
         }
@@ -199,7 +199,7 @@ final class UserSession: Sendable {
 
     /// The session's live connections, for `/admin/connections?userId=`.
     func connections() -> [ConnectionInfo] {
-        let handles: [(ConnectionHandle, String?)] = self.state.withLock { state in
+        let handles: [(ConnectionHandle, String?)] = self.state.withLockedValue { state in
             var handles: [(ConnectionHandle, String?)] = []
             if let glasses = state.glasses { handles.append((glasses.handle, nil)) }
             for app in state.apps {
@@ -220,7 +220,7 @@ final class UserSession: Sendable {
 
     /// A snapshot of the session for tests and admin answers.
     func snapshot() -> UserSessionSnapshot {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let lifecycle: UserSessionSnapshot.Lifecycle =
                 switch state.lifecycle {
                 case .active: .active
@@ -250,7 +250,7 @@ final class UserSession: Sendable {
     ///
     /// The stacks close the sockets themselves (1001) during shutdown.
     func terminate() {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if case .grace(let timer, _) = state.lifecycle { timer.cancel() }
             state.lifecycle = .ended
             state.glasses = nil

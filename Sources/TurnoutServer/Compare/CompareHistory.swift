@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The last 15 minutes of ``CompareReading``s, in a ring of fixed size inside the server.
 ///
@@ -24,14 +24,16 @@ final class CompareHistory: Sendable {
 
     /// How many samples the ring holds.
     let capacity: Int
-    private let ring: Mutex<Ring>
+    private let ring: NIOLockedValueBox<Ring>
 
     /// Creates an empty history.
     /// - Parameter capacity: The samples kept; default 450 (15 minutes at 2 s).
     init(capacity: Int = CompareHistory.defaultCapacity) {
         precondition(capacity >= 2, "a comparison needs two samples")
         self.capacity = capacity
-        self.ring = Mutex(Ring(times: Array(repeating: 0, count: capacity), values: Array(repeating: 0, count: capacity * CompareLayout.width)))
+        self.ring = NIOLockedValueBox(
+            Ring(times: Array(repeating: 0, count: capacity), values: Array(repeating: 0, count: capacity * CompareLayout.width))
+        )
     }
 
     /// The bytes of sample storage: 8 per number and 8 for the time, per slot (the arrays'
@@ -42,7 +44,7 @@ final class CompareHistory: Sendable {
 
     /// How many samples the ring holds now (at most ``capacity``).
     var count: Int {
-        self.ring.withLock { $0.count }
+        self.ring.withLockedValue { $0.count }
     }
 
     /// Stores a sample, replacing the oldest once the ring is full.
@@ -51,7 +53,7 @@ final class CompareHistory: Sendable {
     ///   - time: When, on the sampler's monotonic clock; later than the previous sample's.
     func append(_ reading: CompareReading, at time: Duration) {
         let nanoseconds = Self.nanoseconds(time)
-        self.ring.withLock { ring in
+        self.ring.withLockedValue { ring in
             let slot = ring.next
             ring.times[slot] = nanoseconds
             let start = slot * CompareLayout.width
@@ -70,7 +72,7 @@ final class CompareHistory: Sendable {
     ///   (open connections integrated over the window, trapezoid rule); an empty window of zeros
     ///   before the first sample.
     func window(seconds: Int) -> CompareWindow {
-        self.ring.withLock { ring in
+        self.ring.withLockedValue { ring in
             guard ring.count > 0 else {
                 return CompareWindow(seconds: 0, start: CompareReading(), end: CompareReading(), connectionSeconds: [0, 0])
             }
@@ -105,7 +107,7 @@ final class CompareHistory: Sendable {
     /// - Returns: Each point's time in seconds before the newest sample (0 for the newest), its
     ///   reading, and each stack's open connections at it.
     func points(step: Int) -> [(secondsAgo: Double, reading: CompareReading)] {
-        self.ring.withLock { ring in
+        self.ring.withLockedValue { ring in
             guard ring.count > 0 else { return [] }
             let newest = (ring.next - 1 + self.capacity) % self.capacity
             var points: [(secondsAgo: Double, reading: CompareReading)] = []

@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 import TurnoutCore
 
 /// Samples the server's counts into a ``CompareHistory`` every 2 s: the service behind
@@ -60,7 +60,7 @@ private final class Ticker: Sendable {
 
     private let scheduler: any CoreScheduler
     private let sample: @Sendable () -> Void
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(scheduler: any CoreScheduler, sample: @escaping @Sendable () -> Void) {
         self.scheduler = scheduler
@@ -69,9 +69,9 @@ private final class Ticker: Sendable {
 
     /// Samples, then schedules the next tick unless stopped meanwhile.
     func tick() {
-        guard !self.state.withLock({ $0.stopped }) else { return }
+        guard !self.state.withLockedValue({ $0.stopped }) else { return }
         self.sample()
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard !state.stopped else { return }
             state.pending = self.scheduler.schedule(after: CompareHistory.interval) { self.tick() }
         }
@@ -79,7 +79,7 @@ private final class Ticker: Sendable {
 
     /// Stops the chain; a tick already running samples but schedules no other.
     func stop() {
-        let pending = self.state.withLock { state in
+        let pending = self.state.withLockedValue { state in
             state.stopped = true
             return state.pending.take()
         }

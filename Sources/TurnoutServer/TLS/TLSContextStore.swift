@@ -2,6 +2,7 @@ import Atomics
 import Foundation
 package import Logging
 import Metrics
+import NIOConcurrencyHelpers
 package import NIOSSL
 import Synchronization
 package import TurnoutConfigFile
@@ -23,10 +24,10 @@ package final class TLSContextStore: Sendable {
     /// `public` or `admin`: the `port` label of logs and `turnout_tls_reload_total`.
     package let port: String
     private let current: ManagedAtomic<TLSCertificatePair>
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let subscribers = ReloadEventSubscribers<TLSReloadEvent>()
     /// Serializes reloads from the two watcher threads and SIGHUP: read, check and swap in one at a time.
-    private let reloading = Mutex(())
+    private let reloading = NIOLockedValueBox(())
     private let logger: Logger
 
     private struct State {
@@ -77,7 +78,7 @@ package final class TLSContextStore: Sendable {
     /// Runs on the calling thread, one reload at a time. - Returns: The event that was logged, counted and published.
     @discardableResult
     package func reload(trigger: ReloadEvent.Trigger) -> TLSReloadEvent {
-        reloading.withLock { _ in
+        reloading.withLockedValue { _ in
             let installed = certificate
             let result: TLSReloadEvent.Result
             do throws(TLSCertificateError) {
@@ -104,7 +105,7 @@ package final class TLSContextStore: Sendable {
     /// While ``watch(configuration:onReady:)`` runs, the certificate's watcher thread performs it;
     /// otherwise it runs at once on the calling thread.
     package func requestReload() {
-        if let watcher = state.withLock({ $0.watcher }) {
+        if let watcher = state.withLockedValue({ $0.watcher }) {
             watcher.requestReload()
         } else {
             reload(trigger: .request)
@@ -123,7 +124,7 @@ package final class TLSContextStore: Sendable {
             (ConfigFileWatcher(path: files.keyPath, configuration: configuration, logger: logger), .contents(installed.keyBytes)),
         ]
         let certificateWatcher = watched[0].0
-        state.withLock { $0.watcher = certificateWatcher }
+        state.withLockedValue { $0.watcher = certificateWatcher }
         let ready = ManagedAtomic(0)
         await withTaskGroup(of: Void.self) { group in
             for (watcher, baseline) in watched {
@@ -141,7 +142,7 @@ package final class TLSContextStore: Sendable {
                 }
             }
         }
-        state.withLock { state in
+        state.withLockedValue { state in
             if state.watcher === certificateWatcher { state.watcher = nil }
         }
     }

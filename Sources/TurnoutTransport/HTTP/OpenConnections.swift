@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 package import TurnoutCore
 
 /// The core connections this server has open, so a flag edit with `on_change: migrate` can find
@@ -19,7 +19,7 @@ package final class OpenConnections: Sendable {
         package var stack: TransportStack
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private let entries = NIOLockedValueBox<[Entry]>([])
 
     /// Creates an empty registry.
     package init() {}
@@ -28,7 +28,7 @@ package final class OpenConnections: Sendable {
     package func add(_ connection: any Connection, routedBy userId: String?) {
         let identity = connection.identity
         let entry = Entry(connection: connection, userId: userId, endpoint: identity.endpoint, stack: identity.stack)
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             entries.append(entry)
             // Keep released entries from piling up between sweeps.
             if entries.count >= 1024, entries.count.nonzeroBitCount == 1 {
@@ -39,7 +39,7 @@ package final class OpenConnections: Sendable {
 
     /// The connections still open, pruning released ones.
     package func current() -> [Entry] {
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             entries.removeAll { $0.connection == nil }
             return entries
         }

@@ -24,6 +24,7 @@ package struct PublicChannelInitializer: Sendable {
     private let core: SessionRegistry
     private let diagnostics: DiagnosticEndpoints?
     private let health: @Sendable () -> String
+    private let readiness: Readiness
     private let openConnections: OpenConnections
     private let limits: PublicPortLimits
     /// The open connections counted against ``PublicPortLimits/maxConnections``.
@@ -40,6 +41,7 @@ package struct PublicChannelInitializer: Sendable {
     ///   - diagnostics: The consumers of `/echo-ws` and `/fanout-ws`; `nil` unless the router
     ///     serves them (`turnout serve --echo`).
     ///   - health: The JSON body of `GET /health`.
+    ///   - readiness: What `GET /health/ready` answers; ready unless given one that drains.
     ///   - openConnections: Where core connections are recorded for `on_change: migrate`.
     ///   - limits: The public port's timeouts and caps.
     ///   - logger: For connections refused by a cap.
@@ -49,6 +51,7 @@ package struct PublicChannelInitializer: Sendable {
         core: SessionRegistry,
         diagnostics: DiagnosticEndpoints?,
         health: @escaping @Sendable () -> String,
+        readiness: Readiness = Readiness(),
         openConnections: OpenConnections,
         limits: PublicPortLimits = .init(),
         logger: Logger
@@ -62,6 +65,7 @@ package struct PublicChannelInitializer: Sendable {
         self.core = core
         self.diagnostics = diagnostics
         self.health = health
+        self.readiness = readiness
         self.openConnections = openConnections
     }
 
@@ -69,7 +73,7 @@ package struct PublicChannelInitializer: Sendable {
     package func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let slot = NIOLoopBoundBox<UpgradeOutcome?>(nil, eventLoop: channel.eventLoop)
-            let httpHandler = PublicHTTPHandler(slot: slot, router: router, health: health)
+            let httpHandler = PublicHTTPHandler(slot: slot, router: router, health: health, readiness: readiness)
             let router = self.router
             let stacks = self.stacks
             let core = self.core

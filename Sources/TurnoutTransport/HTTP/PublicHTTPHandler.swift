@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Answers everything on the public port that does not become a WebSocket: `GET /health`,
-/// refused upgrades, malformed handshakes and unknown paths.
+/// Answers everything on the public port that does not become a WebSocket: `GET /health`
+/// (liveness), `GET /health/ready` (readiness), refused upgrades, malformed handshakes and
+/// unknown paths.
 ///
 /// NIO's upgrade handler passes a request on to this handler when it does not upgrade it: the
 /// router refused it (the refusal waits in the shared slot), the handshake was malformed (no
@@ -16,13 +17,15 @@ final class PublicHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let slot: NIOLoopBoundBox<UpgradeOutcome?>
     private let router: UpgradeRouter
     private let health: @Sendable () -> String
+    private let readiness: Readiness
     private var head: HTTPRequestHead?
     private var requests = 0
 
-    init(slot: NIOLoopBoundBox<UpgradeOutcome?>, router: UpgradeRouter, health: @escaping @Sendable () -> String) {
+    init(slot: NIOLoopBoundBox<UpgradeOutcome?>, router: UpgradeRouter, health: @escaping @Sendable () -> String, readiness: Readiness) {
         self.slot = slot
         self.router = router
         self.health = health
+        self.readiness = readiness
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -71,6 +74,9 @@ final class PublicHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if head.method == .GET && request.path == "/health" {
             return .json(.ok, health())
+        }
+        if head.method == .GET && request.path == "/health/ready" {
+            return readiness.response
         }
         if router.isEndpoint(request.path) {
             return UpgradeRefusal.badHandshake("\(request.path) only accepts WebSocket upgrades", at: now).response

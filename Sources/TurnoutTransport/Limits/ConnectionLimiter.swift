@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Counts the public port's open connections, in total and per client address, against
@@ -5,12 +6,12 @@ import Synchronization
 ///
 /// Touched once when a connection is accepted (or its address learnt from `X-Forwarded-For`)
 /// and once when it closes, never per message: the total is an atomic, the per-address counts a
-/// small dictionary behind a `Mutex` held only to add or subtract one.
+/// small dictionary behind a lock held only to add or subtract one.
 package final class ConnectionLimiter: Sendable {
     private let maxConnections: Int
     private let maxPerAddress: Int
     private let open = Atomic<Int>(0)
-    private let perAddress = Mutex<[String: Int]>([:])
+    private let perAddress = NIOLockedValueBox<[String: Int]>([:])
 
     /// Creates a limiter with no connection counted.
     package init(maxConnections: Int, maxPerAddress: Int) {
@@ -23,7 +24,7 @@ package final class ConnectionLimiter: Sendable {
 
     /// The connections counted now for `address`.
     package func connections(from address: String) -> Int {
-        perAddress.withLock { $0[address] ?? 0 }
+        perAddress.withLockedValue { $0[address] ?? 0 }
     }
 
     /// Counts one more connection if the total stays within the cap.
@@ -49,7 +50,7 @@ package final class ConnectionLimiter: Sendable {
     /// - Returns: Whether it was counted; a counted connection must be released with
     ///   ``release(address:)`` exactly once.
     package func admit(address: String) -> Bool {
-        perAddress.withLock { counts in
+        perAddress.withLockedValue { counts in
             let count = counts[address, default: 0]
             guard count < maxPerAddress else { return false }
             counts[address] = count + 1
@@ -59,7 +60,7 @@ package final class ConnectionLimiter: Sendable {
 
     /// Releases a connection counted by ``admit(address:)``.
     package func release(address: String) {
-        perAddress.withLock { counts in
+        perAddress.withLockedValue { counts in
             guard let count = counts[address] else { return }
             counts[address] = count > 1 ? count - 1 : nil
         }

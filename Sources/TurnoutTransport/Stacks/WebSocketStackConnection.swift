@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
-import Synchronization
 import TurnoutCore
 
 /// The loop side of a stack's connection: what ``WebSocketStackConnection`` calls to put frames
@@ -106,7 +106,7 @@ final class WebSocketStackConnection: Connection {
     private let eventLoop: any EventLoop
     /// The stack's handler; `nil` once the channel is inactive (breaks the handler ↔ connection cycle).
     private let writer: NIOLoopBoundBox<(any WebSocketOutboundWriter)?>
-    private let outbound: Mutex<Outbound>
+    private let outbound: NIOLockedValueBox<Outbound>
     private let maxQueuedTextBytes: Int
     private let counters: BackpressureCounters
 
@@ -121,7 +121,7 @@ final class WebSocketStackConnection: Connection {
         self.identity = identity
         self.eventLoop = channel.eventLoop
         self.writer = NIOLoopBoundBox(writer, eventLoop: channel.eventLoop)
-        self.outbound = Mutex(Outbound(writable: channel.isWritable))
+        self.outbound = NIOLockedValueBox(Outbound(writable: channel.isWritable))
         self.maxQueuedTextBytes = maxQueuedTextBytes
         self.counters = counters
     }
@@ -130,7 +130,7 @@ final class WebSocketStackConnection: Connection {
 
     func sendText(_ text: ByteBuffer) -> SendResult {
         let inEventLoop = self.eventLoop.inEventLoop
-        let (result, step, event) = self.outbound.withLock { state -> (SendResult, Step, BackpressureCounters.Kind?) in
+        let (result, step, event) = self.outbound.withLockedValue { state -> (SendResult, Step, BackpressureCounters.Kind?) in
             if state.closed { return (.dropped, .nothing, nil) }
             if state.writable, state.queuedTextBytes == 0 {
                 return (.accepted, state.append(.message(text, .text, queued: false), inEventLoop: inEventLoop), nil)
@@ -154,7 +154,7 @@ final class WebSocketStackConnection: Connection {
 
     func sendBinary(_ data: ByteBuffer) -> SendResult {
         let inEventLoop = self.eventLoop.inEventLoop
-        let (result, step, audioDropped) = self.outbound.withLock { state -> (SendResult, Step, Bool) in
+        let (result, step, audioDropped) = self.outbound.withLockedValue { state -> (SendResult, Step, Bool) in
             if state.closed { return (.dropped, .nothing, false) }
             guard state.writable else { return (.dropped, .nothing, true) }
             return (.accepted, state.append(.message(data, .binary, queued: false), inEventLoop: inEventLoop), false)
@@ -174,7 +174,7 @@ final class WebSocketStackConnection: Connection {
 
     private func close(_ close: WebSocketClose, written: (@Sendable () -> Void)?) {
         let inEventLoop = self.eventLoop.inEventLoop
-        let step = self.outbound.withLock { state -> Step? in
+        let step = self.outbound.withLockedValue { state -> Step? in
             if state.closed { return nil }
             state.closed = true
             return state.append(.close(close, written: written), inEventLoop: inEventLoop)
@@ -189,7 +189,7 @@ final class WebSocketStackConnection: Connection {
 
     func ping() {
         let inEventLoop = self.eventLoop.inEventLoop
-        let step = self.outbound.withLock { state -> Step in
+        let step = self.outbound.withLockedValue { state -> Step in
             if state.closed { return .nothing }
             return state.append(.ping, inEventLoop: inEventLoop)
         }
@@ -201,7 +201,7 @@ final class WebSocketStackConnection: Connection {
     /// The channel's writability changed; drains queued frames when it became writable.
     func writabilityChanged(isWritable: Bool) {
         self.eventLoop.preconditionInEventLoop()
-        let drain = self.outbound.withLock { state -> Bool in
+        let drain = self.outbound.withLockedValue { state -> Bool in
             state.writable = isWritable
             return isWritable && !state.pending.isEmpty && !state.draining
         }
@@ -211,7 +211,7 @@ final class WebSocketStackConnection: Connection {
     /// The channel is gone: later sends are dropped, nothing queued is written (a close waited on
     /// is answered), and the writer is released so handler and connection can be freed.
     func detach() {
-        let dropped = self.outbound.withLock { state in
+        let dropped = self.outbound.withLockedValue { state in
             state.closed = true
             state.queuedTextBytes = 0
             return state.takePending()
@@ -263,20 +263,20 @@ final class WebSocketStackConnection: Connection {
     /// Writes pending items in order until the queue is empty or queued text meets a full socket.
     private func drain() {
         guard let writer = self.writer.value else {
-            let dropped = self.outbound.withLock { state in
+            let dropped = self.outbound.withLockedValue { state in
                 state.drainScheduled = false
                 return state.takePending()
             }
             Self.abandon(dropped)
             return
         }
-        self.outbound.withLock { state in
+        self.outbound.withLockedValue { state in
             state.drainScheduled = false
             state.draining = true
         }
         var wrote = false
         while true {
-            let next = self.outbound.withLock { state -> Item? in
+            let next = self.outbound.withLockedValue { state -> Item? in
                 guard let first = state.pending.first else {
                     state.draining = false
                     return nil

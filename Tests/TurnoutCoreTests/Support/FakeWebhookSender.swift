@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import TurnoutCore
 
 /// A ``WebhookSender`` that records requests and answers from a script, synchronously.
@@ -16,15 +16,15 @@ final class FakeWebhookSender: WebhookSender {
         var script: [Result<Void, WebhookError>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Makes the next attempts answer these results in order; afterwards attempts succeed.
     func script(_ results: [Result<Void, WebhookError>]) {
-        self.state.withLock { $0.script = results }
+        self.state.withLockedValue { $0.script = results }
     }
 
     func send(_ request: WebhookRequest, timeout: Duration, completion: @escaping @Sendable (Result<Void, WebhookError>) -> Void) {
-        let result = self.state.withLock { state -> Result<Void, WebhookError> in
+        let result = self.state.withLockedValue { state -> Result<Void, WebhookError> in
             state.attempts.append(Attempt(kind: request.kind, url: request.url, body: String(buffer: request.body)))
             return state.script.isEmpty ? .success(()) : state.script.removeFirst()
         }
@@ -33,12 +33,12 @@ final class FakeWebhookSender: WebhookSender {
 
     /// Every attempt so far.
     var attempts: [Attempt] {
-        self.state.withLock { $0.attempts }
+        self.state.withLockedValue { $0.attempts }
     }
 
     /// The attempts so far, forgetting them.
     func takeAttempts() -> [Attempt] {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             defer { state.attempts.removeAll() }
             return state.attempts
         }

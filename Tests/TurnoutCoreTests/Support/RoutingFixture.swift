@@ -1,6 +1,6 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import TurnoutCore
 import TurnoutTestSupport
 
@@ -11,19 +11,19 @@ struct RoutingFixture {
     /// A connection that accepts and discards every frame, counting them.
     final class NullConnection: Connection {
         let identity: ConnectionIdentity
-        private let counts = Mutex((texts: 0, binaries: 0))
+        private let counts = NIOLockedValueBox((texts: 0, binaries: 0))
 
         init(_ identity: ConnectionIdentity) {
             self.identity = identity
         }
 
         func sendText(_ text: ByteBuffer) -> SendResult {
-            self.counts.withLock { $0.texts += 1 }
+            self.counts.withLockedValue { $0.texts += 1 }
             return .accepted
         }
 
         func sendBinary(_ data: ByteBuffer) -> SendResult {
-            self.counts.withLock { $0.binaries += 1 }
+            self.counts.withLockedValue { $0.binaries += 1 }
             return .accepted
         }
 
@@ -31,8 +31,8 @@ struct RoutingFixture {
         func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) { written() }
         func ping() {}
 
-        var texts: Int { self.counts.withLock { $0.texts } }
-        var binaries: Int { self.counts.withLock { $0.binaries } }
+        var texts: Int { self.counts.withLockedValue { $0.texts } }
+        var binaries: Int { self.counts.withLockedValue { $0.binaries } }
     }
 
     /// Accepts every webhook at once.

@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 import TurnoutCore
 
 /// An in-memory ``Connection`` that records everything the core does to it.
@@ -32,7 +32,7 @@ final class TestConnection: Connection {
     let identity: ConnectionIdentity
     /// When set, `close` reports the close to the core synchronously, from inside the core's call.
     let reportsCloseSynchronously: Bool
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(_ identity: ConnectionIdentity, reportsCloseSynchronously: Bool = false) {
         self.identity = identity
@@ -41,11 +41,11 @@ final class TestConnection: Connection {
 
     /// Remembers the handle so that `close` can report back.
     func attach(_ handle: ConnectionHandle) {
-        self.state.withLock { $0.handle = handle }
+        self.state.withLockedValue { $0.handle = handle }
     }
 
     func sendText(_ text: ByteBuffer) -> SendResult {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard !state.closed else { return .dropped }
             state.events.append(.text(String(buffer: text)))
             return .accepted
@@ -53,7 +53,7 @@ final class TestConnection: Connection {
     }
 
     func sendBinary(_ data: ByteBuffer) -> SendResult {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard !state.closed else { return .dropped }
             state.events.append(.binary(Array(data.readableBytesView)))
             return .accepted
@@ -61,7 +61,7 @@ final class TestConnection: Connection {
     }
 
     func close(code: UInt16, reason: String) {
-        let handle = self.state.withLock { state -> ConnectionHandle? in
+        let handle = self.state.withLockedValue { state -> ConnectionHandle? in
             guard !state.closed else { return nil }
             state.closed = true
             state.events.append(.close(code: code, reason: reason))
@@ -74,7 +74,7 @@ final class TestConnection: Connection {
 
     /// Records the close; `written` waits for ``completeWrites()``, as a socket's write would.
     func close(code: UInt16, reason: String, whenWritten written: @escaping @Sendable () -> Void) {
-        let alreadyClosed = self.state.withLock { state -> Bool in
+        let alreadyClosed = self.state.withLockedValue { state -> Bool in
             if state.closed { return true }
             state.unwritten.append(written)
             return false
@@ -88,7 +88,7 @@ final class TestConnection: Connection {
 
     /// Completes the writes of the closes recorded so far, calling their `whenWritten`.
     func completeWrites() {
-        let callbacks = self.state.withLock { state in
+        let callbacks = self.state.withLockedValue { state in
             defer { state.unwritten.removeAll() }
             return state.unwritten
         }
@@ -96,17 +96,17 @@ final class TestConnection: Connection {
     }
 
     func ping() {
-        self.state.withLock { $0.events.append(.ping) }
+        self.state.withLockedValue { $0.events.append(.ping) }
     }
 
     /// Everything recorded so far.
     var events: [Event] {
-        self.state.withLock { $0.events }
+        self.state.withLockedValue { $0.events }
     }
 
     /// The recorded events, forgetting them.
     func takeEvents() -> [Event] {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             defer { state.events.removeAll() }
             return state.events
         }
@@ -122,6 +122,6 @@ final class TestConnection: Connection {
 
     /// Whether the core closed the connection.
     var isClosed: Bool {
-        self.state.withLock { $0.closed }
+        self.state.withLockedValue { $0.closed }
     }
 }

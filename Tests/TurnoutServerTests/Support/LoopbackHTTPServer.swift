@@ -1,7 +1,7 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 import TurnoutTestSupport
 
 /// A tiny HTTP server on 127.0.0.1, port 0, that records requests and answers from a script.
@@ -30,7 +30,7 @@ final class LoopbackHTTPServer: Sendable {
         var observer: (@Sendable (Request) -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let channel: any Channel
     private let arrivals = EventQueue<Request>()
 
@@ -44,12 +44,12 @@ final class LoopbackHTTPServer: Sendable {
 
     /// Starts a server on the group.
     static func start(on group: any EventLoopGroup, script: [Behaviour] = []) async throws -> LoopbackHTTPServer {
-        let box = Mutex<LoopbackHTTPServer?>(nil)
+        let box = NIOLockedValueBox<LoopbackHTTPServer?>(nil)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let server = box.withLock({ $0 }) else { return }
+                    guard let server = box.withLockedValue({ $0 }) else { return }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(server: server))
                 }
@@ -57,8 +57,8 @@ final class LoopbackHTTPServer: Sendable {
             .bind(host: "127.0.0.1", port: 0)
             .get()
         let server = LoopbackHTTPServer(channel: channel)
-        server.state.withLock { $0.script = script }
-        box.withLock { $0 = server }
+        server.state.withLockedValue { $0.script = script }
+        box.withLockedValue { $0 = server }
         return server
     }
 
@@ -66,12 +66,12 @@ final class LoopbackHTTPServer: Sendable {
     /// request is answered or handed to ``nextRequest()``: a test can look at what other clients
     /// had received at that moment.
     func observeArrivals(_ observer: @escaping @Sendable (Request) -> Void) {
-        self.state.withLock { $0.observer = observer }
+        self.state.withLockedValue { $0.observer = observer }
     }
 
     /// The requests received so far.
     var requests: [Request] {
-        self.state.withLock { $0.requests }
+        self.state.withLockedValue { $0.requests }
     }
 
     /// Waits for the next request to arrive (each request is returned once).
@@ -88,7 +88,7 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     fileprivate func record(_ request: Request) -> Behaviour {
-        let (behaviour, observer) = self.state.withLock { state in
+        let (behaviour, observer) = self.state.withLockedValue { state in
             state.requests.append(request)
             return (state.script.isEmpty ? Behaviour.status(200) : state.script.removeFirst(), state.observer)
         }

@@ -72,9 +72,18 @@ struct TestServer: Sendable {
         return try await RawWebSocketClient.connect(port: port, path: path, answerPings: true, tls: clientTLS)
     }
 
+    /// `GET` on the public port (`/health`, `/health/ready`): status and body.
+    func publicGET(_ pathAndQuery: String) async throws -> (status: Int, body: String) {
+        try await get("http://127.0.0.1:\(port)\(pathAndQuery)")
+    }
+
     /// `GET` on the admin port: status and body.
     func admin(_ pathAndQuery: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(running.adminPort)\(pathAndQuery)")
+        try await get("http://127.0.0.1:\(running.adminPort)\(pathAndQuery)", bearer: bearer)
+    }
+
+    private func get(_ url: String, bearer: String? = nil) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url)
         request.method = .GET
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         let response = try await httpClient.execute(request, timeout: .seconds(10))
@@ -104,6 +113,8 @@ enum TestServerError: Error {
 ///   - reloadsOnSIGHUP: Whether the server traps SIGHUP; only a test that sends it turns it on.
 ///   - logger: The server's root logger; by default one that logs only critical lines.
 ///   - compareSampling: The `/admin/compare` sampler's timers and clock; production's by default.
+///   - readyGrace: How long shutdown holds `/health/ready` at 503 before the 1001s; none by default.
+///   - readyGraceScheduler: Times the ready grace; the server's event loops by default.
 ///   - clientTLS: How ``TestServer``'s WebSocket clients speak TLS, for a server configured with it.
 func withTestServer(
     flags: String,
@@ -112,6 +123,8 @@ func withTestServer(
     reloadsOnSIGHUP: Bool = false,
     logger configuredLogger: Logger? = nil,
     compareSampling: CompareSampling = .init(),
+    readyGrace: Duration = .zero,
+    readyGraceScheduler: (any CoreScheduler)? = nil,
     clientTLS: TLSConfiguration? = nil,
     configure: (inout TurnoutConfiguration) -> Void = { _ in },
     _ body: @Sendable (TestServer) async throws -> Void
@@ -151,6 +164,7 @@ func withTestServer(
         appsPath: directory.appendingPathComponent("apps.yaml").path,
         echo: true,
         drainTimeout: drainTimeout,
+        readyGrace: readyGrace,
         jwtSecret: TestServer.secret,
         core: core,
         eventLoopThreads: 2
@@ -161,6 +175,7 @@ func withTestServer(
         configuration: configuration,
         reloadsOnSIGHUP: reloadsOnSIGHUP,
         compareSampling: compareSampling,
+        readyGraceScheduler: readyGraceScheduler,
         onServerRunning: { started.yield($0) },
         logger: logger
     )
