@@ -232,6 +232,7 @@ struct BenchCommand: AsyncParsableCommand {
             return nil
         }
         if self.stack != "both" { throw .invalidOption("--ramp sets the split itself, step by step; drop --stack") }
+        if self.reconnect { throw .invalidOption("--ramp runs on one spawned server, --reconnect on a cluster behind a balancer; drop one") }
         if self.duration != nil && !self.churn { throw .invalidOption("--ramp lasts (steps) × --every; drop --duration") }
         // The soak samples at the end of every step: every 10 s unless told.
         let every = try self.every.map { text throws(BenchError) in try DurationParser.parse(text) } ?? .seconds(self.churn ? 10 : 5)

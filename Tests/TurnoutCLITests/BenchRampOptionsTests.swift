@@ -10,6 +10,7 @@ struct BenchRampOptionsTests {
         arguments: [
             (["--ramp", "0,100", "--stack", "native"], "--ramp sets the split itself, step by step; drop --stack"),
             (["--ramp", "0,100", "--duration", "10s"], "--ramp lasts (steps) × --every; drop --duration"),
+            (["--ramp", "0,100", "--reconnect"], "--ramp runs on one spawned server, --reconnect on a cluster behind a balancer; drop one"),
             (["--ramp", "0,100", "--every", "500ms"], "--every must be at least 1s: a step must leave time for its moves (got 0.5 seconds)"),
             (["--ramp", "0,1000"], "--ramp: step 2 ('1000') is not a whole percentage from 0 to 100; write e.g. --ramp 0,25,50,100,50,0"),
             (["--every", "5s"], "--every needs --ramp"),
