@@ -152,7 +152,9 @@ let package = Package(
         .target(
             name: "TurnoutBench",
             dependencies: [
+                .byName(name: "TurnoutConfigFile"),
                 .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
                 .byName(name: "TurnoutTransport"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -233,6 +235,8 @@ let package = Package(
             name: "TurnoutBenchTests",
             dependencies: [
                 .byName(name: "TurnoutBench"),
+                .byName(name: "TurnoutCore"),
+                .byName(name: "TurnoutFlags"),
                 // The scenario runs spawn the built `turnout serve`.
                 .byName(name: "turnout"),
             ],

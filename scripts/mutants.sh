@@ -68,6 +68,10 @@ mutant migrate-closes-1000 \
     Sources/TurnoutServer/StackMigrator.swift \
     's/connection\.close\(code: 1012, reason: "Service restart"\)/connection.close(code: 1000, reason: "Service restart")/' \
     'LiveFlagTests'
+mutant app-restarted-at-once \
+    Sources/TurnoutCore/Configuration/CoreConfiguration.swift \
+    's/appReconnectGracePeriod: Duration = \.seconds\(5\)/appReconnectGracePeriod: Duration = .milliseconds(1)/' \
+    'ScenarioRunTests'
 mutant init-check-order-swapped \
     Sources/TurnoutCore/Connection/ConnectionHandle.swift \
     's/(        guard let session = self\.registry\.session\(forUser: userId\) else \{\n.*?\n        \}\n)(        guard self\.environment\.apps\.current\.authenticate\(packageName: packageName, apiKey: apiKey\) != nil else \{\n.*?\n        \}\n)/$2$1/s' \

@@ -47,6 +47,12 @@ package struct BenchOptions: Sendable {
     package var webhookPort: Int
     /// Print a progress line on stderr once a second. Default true.
     package var progress: Bool
+    /// Glasses on a spawned server: edit the flag through these steps under load and check that
+    /// nothing is lost (`--ramp`); `nil` for an ordinary run. Default `nil`.
+    package var ramp: RampPlan?
+    /// The soak (`--churn`): the ramp's steps over and over, with users, apps and slow consumers
+    /// churning, and the server's resources sampled after every step; needs ``ramp``. Default `nil`.
+    package var soak: SoakPlan?
     /// Glasses: when an instance closes a user's sockets with 1001 (it is shutting down), reconnect
     /// through the same URL and start the apps again, measuring each move, instead of counting
     /// an error; the `/metrics` cross-check is skipped (a leaving instance takes its counters).
@@ -79,6 +85,8 @@ package struct BenchOptions: Sendable {
         jwtSecret: String? = nil,
         webhookPort: Int = 0,
         progress: Bool = true,
+        ramp: RampPlan? = nil,
+        soak: SoakPlan? = nil,
         reconnect: Bool = false
     ) {
         self.scenario = scenario
@@ -96,6 +104,8 @@ package struct BenchOptions: Sendable {
         self.jwtSecret = jwtSecret
         self.webhookPort = webhookPort
         self.progress = progress
+        self.ramp = ramp
+        self.soak = soak
         self.reconnect = reconnect
     }
 
@@ -137,6 +147,17 @@ package struct BenchOptions: Sendable {
         try check((1...10_000).contains(self.window), "--window must be 1...10000")
         try check((1...64).contains(self.threads), "--threads must be 1...64")
         try check(self.duration <= .seconds(3600), "--duration must be at most 1 hour")
+        if self.ramp != nil {
+            try check(self.scenario == .glasses, "--ramp needs --scenario glasses: it edits the flag under the glasses workload")
+            if case .url = self.target {
+                throw .invalidOption("--ramp edits the spawned server's flags.yaml: use --spawn, not --url")
+            }
+            try check(
+                self.users >= RampUsers.minimumUsers,
+                "--ramp needs --users \(RampUsers.minimumUsers) or more: with U users the native share moves in steps of 100/U points, and each step must be within \(Int(RampPlan.tolerancePoints))"
+            )
+        }
+        try check(self.soak == nil || self.ramp != nil, "--churn needs --ramp: the soak flips the flag through its steps")
         if case .split(let percent) = self.plan, self.scenario.usesCore {
             // Users, not messages, are split; too few cannot make the ratio the check expects.
             let native = StackPlan.splitNativeCount(users: self.users, nativePercent: percent)

@@ -32,7 +32,7 @@ extension BenchRunner {
     /// a split exactly ``StackPlan/splitNativeCount(users:nativePercent:)`` of the users to native
     /// and the rest to compat. The bench still learns each user's stack from `/admin/route`.
     func pinnedUsers() -> (native: [String], compat: [String]) {
-        guard self.options.scenario.usesCore else { return ([], []) }
+        guard self.options.scenario.usesCore, self.options.ramp == nil else { return ([], []) }
         var pins: (native: [String], compat: [String]) = ([], [])
         for (measurement, stacks) in self.options.plan.measurements.enumerated() {
             if let percent = self.splitPercent {

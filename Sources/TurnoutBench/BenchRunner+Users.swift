@@ -14,9 +14,6 @@ extension BenchRunner {
         authority: TokenAuthority,
         label: String
     ) async throws -> [StackResult] {
-        let apps = self.options.apps
-        let packages = (0..<apps).map(BenchConfigFiles.package)
-        let keys = (0..<apps).map(BenchConfigFiles.apiKey)
         let pacing: UserDriver.Pacing =
             self.options.scenario == .fanout ? .window(self.options.window) : .rate(json: self.options.rate, audio: self.options.audioRate)
         let users = try await self.assignUsers(measurement, stacks: stacks, server: server)
@@ -26,47 +23,19 @@ extension BenchRunner {
         }
 
         for (index, user) in users.enumerated() {
-            let bound = stats[index % stats.count]
-            let loop = bound.eventLoop
-            let driver = try await loop.submit {
-                let driver = UserDriver(userId: user.id, stack: user.stack, packages: packages, apiKeys: keys, stats: bound.value, pacing: pacing)
-                bound.value.users.append(driver)
-                return NIOLoopBound(driver, eventLoop: loop)
-            }.get()
-            self.registry.register(user.id, .init(loop: loop, driver: driver, packages: packages))
-            let token = try await authority.glassesToken(email: user.id)
-            let uri = "/glasses-ws?token=\(token)"
-            let connect: @Sendable () async throws -> Void = { [registry = self.registry] in
-                let glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: uri) { channel in
-                    try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
-                }
-                registry.keep(glasses)
-                glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
-            }
-            try await connect()
-            if self.options.reconnect {
-                try await loop.submit { [registry = self.registry] in
-                    driver.value.reconnect = { Self.reconnect(user.id, connect: connect, registry: registry) }
-                }.get()
+            _ = try await self.connectUser(
+                user.id,
+                stack: user.stack,
+                on: stats[index % stats.count],
+                server: server,
+                authority: authority,
+                pacing: pacing
+            ) { [self] bound in
+                // --reconnect: a user whose instance leaves moves through the balancer.
+                if self.options.reconnect { bound.value.reconnecting = self.reconnecting(bound, server: server, followsLeavingInstance: true) }
             }
         }
-
-        // Setup: every app acked and subscribed, at most 30 s.
-        var ready = false
-        // A server injecting faults (a guard drill) may close a user's socket during setup.
-        let faultsInjected = !self.options.serverFaults.isEmpty
-        for _ in 0..<600 {
-            ready = try await self.everyLoop(stats) { $0.users.allSatisfy { $0.isReady || faultsInjected && $0.lostSocketInSetup } }
-            if ready || !self.registry.failureMessages.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        guard ready else {
-            let failures = self.registry.failureMessages
-            throw BenchError.setup(
-                "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
-                    + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
-            )
-        }
+        try await self.waitUntilReady(stats)
         if self.options.reconnect {
             // scripts/cluster.sh asks each instance for these users' sockets while the load runs.
             FileHandle.standardOutput.write(Data("users: \(users.map(\.id).joined(separator: " "))\n".utf8))
@@ -113,14 +82,7 @@ extension BenchRunner {
             check = Self.crossCheck(before: before, after: after, counters: counters, stacks: stacks)
         }
 
-        // Stop the apps so the server does not restart them, then close everything.
-        for bound in stats {
-            try await bound.eventLoop.submit {
-                for user in bound.value.users { user.stopApps() }
-            }.get()
-        }
-        try await Task.sleep(for: .milliseconds(200))
-        try await self.tearDown(self.registry.clear(), stats: stats)
+        try await self.stopAppsAndTearDown(stats)
         return self.results(
             stacks: stacks,
             counters: counters,
@@ -129,6 +91,88 @@ extension BenchRunner {
             mismatches: check.mismatches,
             metricsDeliveries: check.deliveries
         )
+    }
+
+    /// Stops every app (so the server does not restart them when their sockets close), then
+    /// closes everything.
+    func stopAppsAndTearDown(_ stats: [NIOLoopBound<LoopStats>]) async throws {
+        for bound in stats {
+            try await bound.eventLoop.submit {
+                for user in bound.value.users { user.stopApps() }
+            }.get()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        try await self.tearDown(self.registry.clear(), stats: stats)
+    }
+
+    /// Creates user `id`'s driver on `bound`'s loop, connects its glasses and asks for its apps;
+    /// the apps connect when their webhooks arrive (``webhookArrived(_:registry:)``).
+    ///
+    /// - Parameter configure: Runs on the loop before the glasses connect (a ramp sets up reconnects).
+    /// - Returns: The driver.
+    func connectUser(
+        _ id: String,
+        stack: BenchStack,
+        on bound: NIOLoopBound<LoopStats>,
+        server: ServerUnderTest,
+        authority: TokenAuthority,
+        pacing: UserDriver.Pacing,
+        configure: @escaping @Sendable (NIOLoopBound<UserDriver>) -> Void = { _ in }
+    ) async throws -> NIOLoopBound<UserDriver> {
+        let apps = self.options.apps
+        let packages = (0..<apps).map(BenchConfigFiles.package)
+        let keys = (0..<apps).map(BenchConfigFiles.apiKey)
+        let loop = bound.eventLoop
+        let driver = try await loop.submit {
+            let driver = UserDriver(userId: id, stack: stack, packages: packages, apiKeys: keys, stats: bound.value, pacing: pacing)
+            bound.value.users.append(driver)
+            let loopBound = NIOLoopBound(driver, eventLoop: loop)
+            configure(loopBound)
+            return loopBound
+        }.get()
+        self.registry.register(id, .init(loop: loop, driver: driver, packages: packages))
+        let token = try await authority.glassesToken(email: id)
+        try await loop.submit { driver.value.token = token }.get()
+        // A busy machine can fail a handshake now and then: retry as the glasses app would.
+        var attempt = 0
+        let glasses: any Channel
+        while true {
+            do {
+                glasses = try await WebSocketConnector.connect(on: loop, host: server.host, port: server.port, uri: "/glasses-ws?token=\(token)") {
+                    channel in
+                    try channel.pipeline.syncOperations.addHandler(GlassesClientHandler(driver: driver.value))
+                }
+                break
+            } catch let error as BenchError where attempt + 1 < UserDriver.reconnectDelays.count {
+                self.note("\(id): \(error); trying again")
+                try await Task.sleep(for: .nanoseconds(UserDriver.reconnectDelays[attempt].nanoseconds))
+                attempt += 1
+            }
+        }
+        self.registry.keep(glasses)
+        glasses.pipeline.fireUserInboundEventTriggered(GlassesClientHandler.StartApps())
+        return driver
+    }
+
+    /// Waits until every user on every loop is ready (apps acked and subscribed), at most 30 s.
+    ///
+    /// - Throws: ``BenchError/setup(_:)`` with the first failures when they are not.
+    func waitUntilReady(_ stats: [NIOLoopBound<LoopStats>]) async throws {
+        var ready = false
+        // A server injecting faults (a guard drill) may close a user's socket during setup.
+        let faultsInjected = !self.options.serverFaults.isEmpty
+        for _ in 0..<600 {
+            ready = try await self.everyLoop(stats) { $0.users.allSatisfy { $0.finished || $0.isReady || faultsInjected && $0.lostSocketInSetup } }
+            if ready || !self.registry.failureMessages.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard ready else {
+            let failures = self.registry.failureMessages
+            throw BenchError.setup(
+                "not every user became ready within 30 s (webhook → app connect → init → subscribe)"
+                    + (failures.isEmpty ? "" : ": " + failures.prefix(3).joined(separator: "; "))
+            )
+        }
     }
 
     /// The users of one measurement and their stacks, as the server's flags decide them.
@@ -203,24 +247,6 @@ extension BenchRunner {
         return (mismatches, deliveries)
     }
 
-    /// Reconnects a user's glasses through the bench's URL after a 1001, retrying every 250 ms
-    /// for up to 10 s while the balancer has no instance ready for the user.
-    static func reconnect(_ userId: String, connect: @escaping @Sendable () async throws -> Void, registry: UserRegistry) {
-        Task {
-            var lastError: (any Error)?
-            for _ in 0..<40 {
-                do {
-                    try await connect()
-                    return
-                } catch {
-                    lastError = error
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
-            }
-            registry.fail("\(userId) could not reconnect within 10 s: \(lastError.map { "\($0)" } ?? "unknown")")
-        }
-    }
-
     /// One line per stack that saw moves, for scripts/cluster.sh:
     /// `moves: stack=native moved=12 still-moving=0 lost-in-move=3 reconnect-p50-ms=812 reconnect-max-ms=1210`.
     static func printMoves(_ counters: [StackCounters]) {
@@ -250,19 +276,31 @@ extension BenchRunner {
             registry.fail("a session_request for unknown package \(package)")
             return
         }
+        guard let target = try? HostPort(url: url) else {
+            registry.fail("a session_request with an unusable URL: \(url)")
+            return
+        }
+        let driver = entry.driver
+        entry.loop.execute {
+            driver.value.apps[index].url = target
+            driver.value.sessionRequested(index)
+        }
         Task {
             do {
-                let target = try HostPort(url: url)
-                let driver = entry.driver
-                let channel = try await WebSocketConnector.connect(on: entry.loop, host: target.host, port: target.port, uri: target.path) {
-                    channel in
-                    try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
-                }
-                registry.keep(channel)
-                channel.pipeline.fireUserInboundEventTriggered(AppClientHandler.Init())
+                try await self.connectApp(index, of: driver, at: target)
             } catch {
                 registry.fail("app \(package) of \(userId): \(error)")
             }
         }
+    }
+
+    /// Connects app `index` of `driver`'s user to `target` (the webhook's URL) and sends its init.
+    func connectApp(_ index: Int, of driver: NIOLoopBound<UserDriver>, at target: HostPort) async throws {
+        let channel = try await WebSocketConnector.connect(on: driver.eventLoop, host: target.host, port: target.port, uri: target.path) {
+            channel in
+            try channel.pipeline.syncOperations.addHandler(AppClientHandler(driver: driver.value, index: index))
+        }
+        self.registry.keep(channel)
+        channel.pipeline.fireUserInboundEventTriggered(AppClientHandler.Init())
     }
 }

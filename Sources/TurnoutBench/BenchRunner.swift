@@ -70,6 +70,23 @@ package final class BenchRunner: Sendable {
                     throw BenchError.invalidOption("the JWT secret is unusable: \(error)")
                 }
             }
+            if let ramp = self.options.ramp {
+                guard let started, let spawned = started.spawned, let authority else { preconditionFailure("a ramp runs on a spawned server") }
+                let flags = SpawnedFlagFile(path: spawned.directory.appendingPathComponent("flags.yaml").path)
+                if let soak = self.options.soak {
+                    let run = try await self.measureSoak(ramp, soak: soak, server: started.server, flags: flags, stats: stats, authority: authority)
+                    await started.stop()
+                    var report = self.report(measurements: [run.results], server: started.server)
+                    report.ramp = run.ramp
+                    report.soak = run.soak
+                    return report
+                }
+                let run = try await self.measureRamp(ramp, server: started.server, flags: flags, stats: stats, authority: authority)
+                await started.stop()
+                var report = self.report(measurements: [run.results], server: started.server)
+                report.ramp = run.ramp
+                return report
+            }
             var measurements: [[StackResult]] = []
             var lastServer: ServerUnderTest?
             let loadStarted = Date()
@@ -154,9 +171,10 @@ package final class BenchRunner: Sendable {
                 serverCPUs: serverCPUs,
                 secret: secret,
                 flags: BenchConfigFiles.flagsYAML(
-                    percentage: self.splitPercent ?? 0,
+                    percentage: self.options.ramp?.steps[0] ?? self.splitPercent ?? 0,
                     native: pins.native,
                     compat: pins.compat,
+                    migrateWindow: self.options.ramp?.migrateWindowYAML,
                     guardBlock: self.options.serverGuard
                 ),
                 apps: BenchConfigFiles.appsYAML(apps: self.options.apps, webhookPort: webhookPort),
@@ -236,10 +254,11 @@ package final class BenchRunner: Sendable {
         case .broadcast: parameters = "subscribers=\(self.options.apps) size=\(self.options.size) window=\(self.options.window)"
         case .idle: parameters = "connections=\(self.options.connections)"
         }
-        let duration = self.options.durationPerMeasurement.components
+        let duration = (self.options.soak?.duration ?? self.options.ramp?.duration ?? self.options.durationPerMeasurement).components
         return BenchReport(
             scenario: self.options.scenario,
-            plan: self.options.plan.description,
+            plan: self.options.ramp.map { "ramp \($0.steps.map(String.init).joined(separator: ",")) every \($0.every)" }
+                ?? self.options.plan.description,
             parameters: parameters,
             secondsPerMeasurement: Double(duration.seconds) + Double(duration.attoseconds) / 1e18,
             measurements: measurements,

@@ -51,8 +51,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds of --stack both (at least 3).")
     var rounds: Int = 3
 
-    @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s.")
-    var duration: String = "10s"
+    @Option(help: "Measured time of the whole run, shared by all measurements (at least 1 s each), e.g. 10s. Default 10s.")
+    var duration: String?
 
     @Option(help: "echo, idle: connections (up to 20000; the bench raises its open-file limit as far as the hard limit allows).")
     var connections: Int = 100
@@ -60,7 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "echo, broadcast: message size in bytes (broadcast: at least 43).")
     var size: Int = 100
 
-    @Option(help: "glasses: users; fanout: publishers (default 1 for fanout).")
+    @Option(help: "glasses: users (default 10; 20 with --ramp, and no fewer); fanout: publishers (default 1 for fanout).")
     var users: Int?
 
     @Option(help: "glasses: apps per user.")
@@ -86,6 +86,27 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "With --url: port of the bench's webhook server; the server's apps.yaml must point at it.")
     var webhookPort: Int = 7010
+
+    @Option(
+        help:
+            "glasses with --spawn: edit the server's native-transport percentage through these steps under load (e.g. 0,25,50,100,50,0), with on_change: migrate, and fail on any loss, reordering, lost session, socket that does not come back, or step whose native share is more than 5 points off."
+    )
+    var ramp: String?
+
+    @Option(help: "With --ramp: how long each step is held (at least 1s). Default 5s (10s with --churn).")
+    var every: String?
+
+    @Option(help: "With --ramp: the flag's migrate_window, shorter than --every. Default a fifth of --every.")
+    var migrateWindow: String?
+
+    @Flag(
+        help:
+            "With --ramp: the soak. Repeat the ramp's steps for --duration (default 2m), each with churn (users leaving and joining, an app stopped and started, a slow consumer), sample the server's RSS, descriptors and threads at the end of each step, and fail if RSS grows more than 5 % after the warm-up or descriptors or threads grow at all."
+    )
+    var churn = false
+
+    @Option(help: "With --churn: write the samples as CSV to FILE.")
+    var samples: String?
 
     @Option(help: "Write the results as JSON to FILE.")
     var json: String?
@@ -143,6 +164,12 @@ struct BenchCommand: AsyncParsableCommand {
         if let split = report.split {
             print(split.isWithinTolerance ? split.summary : "error: \(split.summary)")
         }
+        if let ramp = report.ramp {
+            print(RampSummary.lines(ramp).joined(separator: "\n"))
+        }
+        if let soak = report.soak {
+            print(soak.lines.joined(separator: "\n"))
+        }
         for result in report.summary {
             for mismatch in result.metricsMismatches { print("error: /metrics: \(mismatch)") }
         }
@@ -179,10 +206,10 @@ struct BenchCommand: AsyncParsableCommand {
             scenario: scenario,
             target: target,
             plan: try StackPlan(parsing: self.stack, rounds: self.rounds),
-            duration: try DurationParser.parse(self.duration),
+            duration: try DurationParser.parse(self.duration ?? "10s"),
             connections: self.connections,
             size: self.size,
-            users: self.users ?? (fanout ? 1 : 10),
+            users: self.users ?? (fanout ? 1 : self.ramp == nil ? 10 : RampUsers.minimumUsers),
             apps: subscribers ? self.subscribers : self.apps,
             rate: self.rate,
             audioRate: fanout ? 0 : self.audioRate,
@@ -191,11 +218,41 @@ struct BenchCommand: AsyncParsableCommand {
             jwtSecret: self.jwtSecret,
             webhookPort: self.url == nil ? 0 : self.webhookPort,
             progress: !self.quiet,
+            ramp: try self.makeRampPlan(),
+            soak: try self.makeSoakPlan(),
             reconnect: self.reconnect
         )
         options.serverFaults = self.serverFault
         options.faultSeed = self.faultSeed
         options.serverGuard = self.guard
         return options
+    }
+
+    /// `--churn` and `--samples`.
+    private func makeSoakPlan() throws(BenchError) -> SoakPlan? {
+        guard self.churn else {
+            if self.samples != nil { throw .invalidOption("--samples needs --churn") }
+            return nil
+        }
+        if self.ramp == nil { throw .invalidOption("--churn needs --ramp: the soak flips the flag through its steps") }
+        let duration = try DurationParser.parse(self.duration ?? "2m")
+        guard duration >= .seconds(60) else { throw .invalidOption("--churn needs --duration of at least 1m: the warm-up alone is 60 s") }
+        return SoakPlan(duration: duration, samplesPath: self.samples)
+    }
+
+    /// `--ramp`, `--every` and `--migrate-window`; refuses the options a ramp decides itself.
+    private func makeRampPlan() throws(BenchError) -> RampPlan? {
+        guard let ramp else {
+            if self.every != nil { throw .invalidOption("--every needs --ramp") }
+            if self.migrateWindow != nil { throw .invalidOption("--migrate-window needs --ramp") }
+            return nil
+        }
+        if self.stack != "both" { throw .invalidOption("--ramp sets the split itself, step by step; drop --stack") }
+        if self.reconnect { throw .invalidOption("--ramp runs on one spawned server, --reconnect on a cluster behind a balancer; drop one") }
+        if self.duration != nil && !self.churn { throw .invalidOption("--ramp lasts (steps) × --every; drop --duration") }
+        // The soak samples at the end of every step: every 10 s unless told.
+        let every = try self.every.map { text throws(BenchError) in try DurationParser.parse(text) } ?? .seconds(self.churn ? 10 : 5)
+        let window = try self.migrateWindow.map { text throws(BenchError) in try DurationParser.parse(text) }
+        return try RampPlan(parsing: ramp, every: every, migrateWindow: window)
     }
 }

@@ -86,4 +86,30 @@ struct ScenarioRunTests {
         #expect(!report.table.contains("msgs/s"))
         #expect(report.table.contains("| server RSS per connection (KiB) |"))
     }
+
+    @Test("ramp: 0 → 100 → 0 under a small glasses load; every socket moves and comes back, nothing is lost")
+    func ramp() async throws {
+        let plan = try RampPlan(parsing: "0,100,0", every: .seconds(3))
+        let report = try await Self.run(.glasses, plan: .both(rounds: 3)) { options in
+            options.users = 20
+            options.apps = 1
+            options.rate = 5
+            options.audioRate = 10
+            options.ramp = plan
+        }
+        let ramp = try #require(report.ramp)
+        #expect(ramp.failures == [])
+        #expect(ramp.steps.map(\.percent) == [0, 100, 0])
+        #expect(ramp.steps.map(\.movedConnections) == [0, 40, 40])
+        #expect(ramp.steps.map(\.unmovedConnections) == [0, 0, 0])
+        #expect(ramp.steps.map(\.connections) == [40, 40, 40])
+        #expect(ramp.steps.map(\.nativeSharePercent) == [0, 100, 0])
+        #expect(ramp.closes1012 == 80)
+        #expect(ramp.reconnects == 80)
+        let failures: [Int] = [ramp.lost, ramp.reordered, ramp.appStopped, ramp.unexplainedRestarts, ramp.graceRestarts]
+        #expect(failures == [0, 0, 0, 0, 0])
+        #expect(try #require(ramp.moveMaxMs) < 3000)
+        #expect(report.summary.allSatisfy { $0.received > 0 })
+        #expect(report.isClean)
+    }
 }

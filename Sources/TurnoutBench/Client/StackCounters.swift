@@ -26,6 +26,9 @@ package struct StackCounters: Sendable {
     package var errors = 0
     /// Connections that carried load.
     package var connections = 0
+    /// Every text or binary message the app sockets received (deliveries, acks, errors): what
+    /// the server's `turnout_messages_sent_total{endpoint="app"}` counts.
+    package var appFrames = 0
     /// `--reconnect`: users that moved to another instance after a 1001, and how long each move
     /// took (1001 → glasses and every app running again).
     package var moves = 0
@@ -52,6 +55,7 @@ package struct StackCounters: Sendable {
         self.reordered += other.reordered
         self.errors += other.errors
         self.connections += other.connections
+        self.appFrames += other.appFrames
         self.moves += other.moves
         self.reconnectNanoseconds += other.reconnectNanoseconds
         self.lostInMove += other.lostInMove

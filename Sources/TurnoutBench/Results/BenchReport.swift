@@ -18,6 +18,10 @@ package struct BenchReport: Codable, Sendable {
     package var split: SplitCheck?
     /// `--guard` runs: the spawned server's ramp guard at the end of the run, as one line.
     package var guardState: String?
+    /// `--ramp` and `--churn` runs: the steps, the moves and the checks.
+    package var ramp: RampResult?
+    /// `--churn` runs: the server's resources at every step and whether they stayed flat.
+    package var soak: SoakVerdict?
 
     /// Creates a report from every field (the runner builds it; tests build their own).
     package init(
@@ -28,7 +32,8 @@ package struct BenchReport: Codable, Sendable {
         measurements: [[StackResult]],
         summary: [StackResult],
         warnings: [String],
-        split: SplitCheck? = nil
+        split: SplitCheck? = nil,
+        ramp: RampResult? = nil
     ) {
         self.scenario = scenario
         self.plan = plan
@@ -38,6 +43,7 @@ package struct BenchReport: Codable, Sendable {
         self.summary = summary
         self.warnings = warnings
         self.split = split
+        self.ramp = ramp
     }
 
     /// The warning of a split run, whose stacks share one server process; the HTML report
@@ -51,7 +57,10 @@ package struct BenchReport: Codable, Sendable {
 
     /// Whether no measurement lost, reordered or failed anything, `/metrics` agreed, and a
     /// split's traffic matched the split.
-    package var isClean: Bool { self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) }
+    package var isClean: Bool {
+        self.summary.allSatisfy(\.isClean) && (self.split?.isWithinTolerance ?? true) && (self.ramp?.isClean ?? true)
+            && (self.soak?.isFlat ?? true)
+    }
 
     /// The side-by-side table of ``summary``.
     package var table: String {

@@ -29,6 +29,9 @@ package enum HTMLReport {
         if let split = report.split {
             body.append("<p class=\"verdict \(split.isWithinTolerance ? "clean" : "failed")\">\(Self.escape(split.summary))</p>")
         }
+        if let ramp = report.ramp {
+            body.append(Self.rampSection(ramp, soak: report.soak))
+        }
         body += [
             "<h2>Side by side</h2>",
             Self.table(report),
@@ -65,6 +68,25 @@ package enum HTMLReport {
             </html>
 
             """
+    }
+
+    /// A ramp's (or a soak's) steps as a table, then its totals and every failure.
+    package static func rampSection(_ ramp: RampResult, soak: SoakVerdict?) -> String {
+        func ms(_ value: Double?) -> String { value.map { ResultTable.number($0, decimals: 0) } ?? "–" }
+        var rows = [
+            "<tr><th>step</th><th>%</th><th>native share</th><th>connections</th><th>moved</th><th>not moved</th><th>move max (ms)</th><th>move p50 (ms)</th></tr>"
+        ]
+        for step in ramp.steps {
+            let failed = step.failures.isEmpty ? "" : " class=\"failed\""
+            rows.append(
+                "<tr\(failed)><td>\(step.step)</td><td>\(step.percent)</td><td>\(ResultTable.number(step.nativeSharePercent, decimals: 1)) %</td>"
+                    + "<td>\(step.connections)</td><td>\(step.movedConnections)</td><td>\(step.unmovedConnections)</td>"
+                    + "<td>\(ms(step.moveMaxMs))</td><td>\(ms(step.moveP50Ms))</td></tr>"
+            )
+        }
+        let lines = RampSummary.lines(ramp).filter { !$0.hasPrefix("step ") } + (soak?.lines ?? [])
+        return "<h2>\(soak == nil ? "Ramp" : "Soak")</h2>\n<table>\(rows.joined())</table>\n<ul class=\"notes\">"
+            + lines.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul>"
     }
 
     /// The note under a split run's table, for the rows marked `*`.

@@ -29,6 +29,7 @@ final class AppClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
+        if frame.opcode == .text || frame.opcode == .binary { self.driver.appFrameReceived() }
         switch frame.opcode {
         case .text:
             let view = frame.data.readableBytesView
@@ -43,6 +44,8 @@ final class AppClientHandler: ChannelInboundHandler {
                 self.driver.moveMayHaveEnded()
             } else if view.starts(with: Self.connectionError) {
                 self.driver.error()
+            } else if view.starts(with: Self.appStopped) {
+                self.driver.appStopped(self.index)
             }
         case .binary:
             var data = frame.data
@@ -58,7 +61,7 @@ final class AppClientHandler: ChannelInboundHandler {
         case .connectionClose:
             // The driver first: answering may close the channel at once, and its inactivity
             // must not read as a drop without a close frame.
-            self.driver.appClosed(self.index, context: context, instanceLeaving: frame.isInstanceLeaving)
+            self.driver.closeFrame(.app(self.index), context: context, frame: frame)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
@@ -67,18 +70,19 @@ final class AppClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.appClosed(self.index, context: context, instanceLeaving: false)
+        self.driver.socketInactive(.app(self.index), context: context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.appFailed(self.index, context: context)
+        self.driver.socketFailed(.app(self.index), context: context)
         context.close(promise: nil)
     }
 
     private static let dataStream = Array(#"{"type":"data_stream""#.utf8)
     private static let ack = Array(#"{"type":"tpa_connection_ack""#.utf8)
     private static let connectionError = Array(#"{"type":"tpa_connection_error""#.utf8)
+    private static let appStopped = Array(#"{"type":"app_stopped""#.utf8)
 }
 
 @available(*, unavailable)

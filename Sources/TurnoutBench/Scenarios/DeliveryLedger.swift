@@ -49,13 +49,4 @@ struct DeliveryLedger {
     func missing(of sent: UInt64, at receiver: Int) -> Int {
         Int(sent > self.received[receiver] ? sent - self.received[receiver] : 0)
     }
-
-    /// Starts over after a move: everything up to `sent` counts as received (what was missing
-    /// has been booked), and `sent` is the next sequence expected.
-    mutating func rebase(sent: UInt64) {
-        for receiver in self.received.indices {
-            self.received[receiver] = max(self.received[receiver], sent)
-            self.expected[receiver] = sent
-        }
-    }
 }

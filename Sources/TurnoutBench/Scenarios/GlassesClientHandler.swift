@@ -18,7 +18,7 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.driver.glasses = context
+        self.driver.glassesOpened(context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -33,16 +33,19 @@ final class GlassesClientHandler: ChannelInboundHandler {
         let frame = Self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            if frame.data.readableBytesView.starts(with: Self.appStateChange) {
+            let view = frame.data.readableBytesView
+            if view.starts(with: Self.appStateChange) {
                 self.driver.appStateChanges += 1
                 self.driver.moveMayHaveEnded()
+            } else if view.starts(with: Self.connectionAck) {
+                self.driver.glassesAcked(context)
             }
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.pong(frame)), promise: nil)
         case .connectionClose:
             // The driver first: answering may close the channel at once, and its inactivity
             // must not read as a drop without a close frame.
-            self.driver.glassesClosed(context, instanceLeaving: frame.isInstanceLeaving)
+            self.driver.closeFrame(.glasses, context: context, frame: frame)
             let channel = context.channel
             context.writeAndFlush(Self.wrapOutboundOut(self.writer.closeReply(frame))).whenComplete { _ in channel.close(promise: nil) }
         default:
@@ -51,16 +54,17 @@ final class GlassesClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.driver.glassesClosed(context, instanceLeaving: false)
+        self.driver.socketInactive(.glasses, context: context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        self.driver.glassesFailed(context)
+        self.driver.socketFailed(.glasses, context: context)
         context.close(promise: nil)
     }
 
     private static let appStateChange = Array(#"{"type":"app_state_change""#.utf8)
+    private static let connectionAck = Array(#"{"type":"connection_ack""#.utf8)
 }
 
 @available(*, unavailable)

@@ -21,14 +21,33 @@ final class UserDriver {
         var context: ChannelHandlerContext?
         var writer = FrameWriter()
         var acked = false
+        /// Where the webhook told the app to connect: reconnects go there too.
+        var url: HostPort?
+        /// When the app's socket went away and no other is bound yet (monotonic nanoseconds).
+        var unboundAt: UInt64?
+        /// The bench sent `stop_app`: `app_stopped` and a 1000 close are expected.
+        var stopping = false
+        /// `session_request` webhooks for this app, and how many the bench accounts for (its
+        /// `start_app`s and the restarts after a grace that ran out).
+        var webhooks = 0
+        var expectedWebhooks = 0
+        /// When the app stopped reading (slow consumer), while it does not read.
+        var slowSince: UInt64?
+        /// When the app last started reading again after being slow.
+        var slowUntil: UInt64?
+        /// The bench sent `start_app` after a `stop_app`: the next socket starts afresh, with
+        /// no subscriptions until it sends them.
+        var freshStart = false
     }
 
     let userId: String
     let stack: BenchStack
     let packages: [String]
     let apiKeys: [String]
-    private let stats: LoopStats
-    private let pacing: Pacing
+    /// The glasses' token, kept for reconnects.
+    var token = ""
+    let stats: LoopStats
+    let pacing: Pacing
     private let glassesWriter = FrameWriter()
     var glasses: ChannelHandlerContext? {
         didSet { if let glasses { self.glassesContextForTeardown = glasses } }
@@ -38,22 +57,24 @@ final class UserDriver {
     var apps: [App]
     /// `app_state_change` messages the glasses received: two per app (init, subscription).
     var appStateChanges = 0
-    private var jsonSent: UInt64 = 0
-    private var audioSent: UInt64 = 0
     /// JSON events at each app, in app order.
-    private var json: DeliveryLedger
+    var json: EpochLedger
     /// Audio frames at each app, in app order.
-    private var audio: DeliveryLedger
+    var audio: EpochLedger
+    /// Ramp, churn and `--reconnect` runs: sockets closed with 1012, or with the 1001 of an
+    /// instance leaving, reconnect; `nil` otherwise.
+    var reconnecting: Reconnecting?
     private var start: UInt64 = 0
     private var deadline: UInt64 = 0
-    private var running = false
-    /// With `--reconnect`: reconnects the glasses through the bench's URL and starts the apps
-    /// again (set by the runner). `nil`: a close is an error, as without it.
-    var reconnect: (() -> Void)?
-    /// Between a 1001 from the user's instance and every app running again elsewhere: the
-    /// glasses send nothing meanwhile.
-    private(set) var moving = false
-    private var moveStartedAt: UInt64 = 0
+    var running = false
+    /// Counted: closes from now on are the bench's.
+    private(set) var finished = false
+    /// While the glasses have no socket (ramp): when that began, and the total so far, so the
+    /// rate resumes rather than catching up in a burst.
+    private var pausedSince: UInt64?
+    private var pausedNanos: UInt64 = 0
+    /// `connection_init`, `start_app` and `stop_app` the glasses wrote.
+    var controlWritten = 0
 
     init(userId: String, stack: BenchStack, packages: [String], apiKeys: [String], stats: LoopStats, pacing: Pacing) {
         self.userId = userId
@@ -63,8 +84,8 @@ final class UserDriver {
         self.stats = stats
         self.pacing = pacing
         self.apps = Array(repeating: App(), count: packages.count)
-        self.json = DeliveryLedger(receivers: packages.count)
-        self.audio = DeliveryLedger(receivers: packages.count)
+        self.json = EpochLedger(receivers: packages.count)
+        self.audio = EpochLedger(receivers: packages.count)
     }
 
     /// A socket of this user closed before the load began: under injected faults (a guard
@@ -76,9 +97,9 @@ final class UserDriver {
         self.glasses != nil && self.appStateChanges >= 2 * self.apps.count && self.apps.allSatisfy(\.acked)
     }
 
-    /// Every event and frame sent has reached every app.
+    /// Every event and frame sent has reached every app with a bound socket.
     var isDrained: Bool {
-        self.json.hasAll(self.jsonSent) && self.audio.hasAll(self.audioSent)
+        self.json.isDrained && self.audio.isDrained
     }
 
     // MARK: Setup
@@ -86,6 +107,8 @@ final class UserDriver {
     /// Asks the server to start every app: one `start_app` per package.
     func startApps() {
         guard let glasses else { return }
+        for index in self.apps.indices { self.apps[index].expectedWebhooks += 1 }
+        self.controlWritten += self.packages.count
         for package in self.packages {
             var buffer = glasses.channel.allocator.buffer(capacity: 64)
             buffer.writeString(#"{"type":"start_app","packageName":""#)
@@ -114,6 +137,12 @@ final class UserDriver {
     func appAcked(_ index: Int) {
         guard let context = self.apps[index].context, !self.apps[index].acked else { return }
         self.apps[index].acked = true
+        let resumes = self.apps[index].unboundAt != nil && !self.apps[index].freshStart
+        self.apps[index].freshStart = false
+        self.json.receiverBound(index, resumes: resumes)
+        self.audio.receiverBound(index, resumes: resumes)
+        self.apps[index].unboundAt = nil
+        if self.reconnecting != nil { self.socketBound(.app(index)) }
         var buffer = context.channel.allocator.buffer(capacity: 160)
         buffer.writeString(#"{"type":"subscription_update","packageName":""#)
         buffer.writeString(self.packages[index])
@@ -128,25 +157,37 @@ final class UserDriver {
         self.start = MonotonicClock.nanoseconds
         self.deadline = deadline
         self.running = true
+        self.json.requireEverythingFromNow()
+        self.audio.requireEverythingFromNow()
         if case .window = self.pacing { self.pump() }
     }
 
     /// Called by the loop's ticker: sends whatever the rate says is due, in one flush.
     func tick(now: UInt64) {
-        guard self.running, !self.moving, case .rate(let json, let audio) = self.pacing, let glasses else { return }
+        guard self.running, case .rate(let json, let audio) = self.pacing else { return }
+        guard let glasses, !self.isLeaving else {
+            // Between glasses sockets, or until a user whose instance left runs again elsewhere:
+            // nothing is due, and nothing is caught up afterwards.
+            if self.pausedSince == nil { self.pausedSince = now }
+            return
+        }
+        if let pausedSince {
+            self.pausedNanos &+= now &- pausedSince
+            self.pausedSince = nil
+        }
         guard now < self.deadline else {
             self.running = false
             return
         }
-        let elapsed = now &- self.start
+        let elapsed = now &- self.start &- self.pausedNanos
         let dueJSON = elapsed * UInt64(json) / 1_000_000_000 + 1
         let dueAudio = audio > 0 ? elapsed * UInt64(audio) / 1_000_000_000 + 1 : 0
         var budget = 1_000
-        while self.jsonSent < dueJSON && budget > 0 {
+        while self.json.sent < dueJSON && budget > 0 {
             self.sendJSON(glasses, now: now)
             budget -= 1
         }
-        while self.audioSent < dueAudio && budget > 0 {
+        while self.audio.sent < dueAudio && budget > 0 {
             self.sendAudio(glasses, now: now)
             budget -= 1
         }
@@ -154,8 +195,8 @@ final class UserDriver {
     }
 
     /// Fanout: keeps `window` events outstanding until the deadline.
-    private func pump() {
-        guard self.running, !self.moving, case .window(let window) = self.pacing, let glasses else { return }
+    func pump() {
+        guard self.running, !self.isLeaving, case .window(let window) = self.pacing, let glasses else { return }
         let now = MonotonicClock.nanoseconds
         guard now < self.deadline else {
             self.running = false
@@ -163,7 +204,7 @@ final class UserDriver {
         }
         let slowest = self.json.slowest
         var sent = false
-        while self.jsonSent &- slowest < UInt64(window) {
+        while self.json.sent &- slowest < UInt64(window) {
             self.sendJSON(glasses, now: now)
             sent = true
         }
@@ -171,7 +212,7 @@ final class UserDriver {
     }
 
     private func sendJSON(_ glasses: ChannelHandlerContext, now: UInt64) {
-        let sequence = self.jsonSent
+        let sequence = self.json.nextSequence()
         var buffer = glasses.channel.allocator.buffer(capacity: 224)
         if sequence % 4 == 3 {
             buffer.writeStaticString(##"{"type":"local_transcription","text":"#"##)
@@ -188,7 +229,6 @@ final class UserDriver {
             buffer.writeDecimal(now)
             buffer.writeStaticString(##"#"}"##)
         }
-        self.jsonSent += 1
         self.stats.counters[self.stack.index].sent += 1
         self.stats.counters[self.stack.index].jsonSent += 1
         glasses.write(NIOAny(self.glassesWriter.text(buffer)), promise: nil)
@@ -196,10 +236,9 @@ final class UserDriver {
 
     private func sendAudio(_ glasses: ChannelHandlerContext, now: UInt64) {
         var buffer = glasses.channel.allocator.buffer(capacity: Self.audioFrameBytes)
-        buffer.writeInteger(self.audioSent, endianness: .little)
+        buffer.writeInteger(self.audio.nextSequence(), endianness: .little)
         buffer.writeInteger(now, endianness: .little)
         buffer.writeRepeatingByte(0, count: Self.audioFrameBytes - 16)
-        self.audioSent += 1
         self.stats.counters[self.stack.index].sent += 1
         self.stats.counters[self.stack.index].audioSent += 1
         glasses.write(NIOAny(self.glassesWriter.binary(buffer)), promise: nil)
@@ -215,7 +254,9 @@ final class UserDriver {
         let now = MonotonicClock.nanoseconds
         self.stats.counters[self.stack.index].received += 1
         self.stats.counters[self.stack.index].record(nanoseconds: now &- sentAt)
-        if !self.json.record(index, sequence: sequence) { self.stats.counters[self.stack.index].reordered += 1 }
+        if !self.json.record(index, sequence: sequence, slow: self.wasSlow(index, sentAt: sentAt)) {
+            self.stats.counters[self.stack.index].reordered += 1
+        }
         if case .window = self.pacing { self.pump() }
     }
 
@@ -226,7 +267,9 @@ final class UserDriver {
         self.stats.counters[self.stack.index].audioReceived += 1
         self.stats.counters[self.stack.index].audioBytesReceived += bytes
         self.stats.counters[self.stack.index].record(nanoseconds: now &- sentAt)
-        if !self.audio.record(index, sequence: sequence) { self.stats.counters[self.stack.index].reordered += 1 }
+        if !self.audio.record(index, sequence: sequence, slow: self.wasSlow(index, sentAt: sentAt)) {
+            self.stats.counters[self.stack.index].reordered += 1
+        }
     }
 
     /// Something the server should never do to a well-behaved client (an unexpected close, a
@@ -238,21 +281,26 @@ final class UserDriver {
     /// A socket closed; an error only while the load runs.
     func socketClosed() {
         if self.start == 0 { self.lostSocketInSetup = true }
-        if self.running || self.start == 0 && self.glasses != nil { self.error() }
+        if self.closesAreErrors { self.error() }
     }
 
-    /// Stops sending and books what never arrived as lost (lost in a move, for a user still moving).
+    /// Whether a close now is the server's doing rather than the end of the run.
+    var closesAreErrors: Bool { !self.finished && (self.running || self.start == 0 && self.glasses != nil) }
+
+    /// Stops sending and books what never arrived as lost; with `--reconnect`, what a leaving
+    /// instance never delivered as lost in a move, and a user not back yet as still moving.
     func finish() {
         self.running = false
-        let missing = self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
-        if self.moving {
-            self.stats.counters[self.stack.index].lostInMove += missing
-            self.stats.counters[self.stack.index].stillMoving += 1
-        } else {
-            self.stats.counters[self.stack.index].lost += missing
+        let json = self.json.verdict(final: true)
+        let audio = self.audio.verdict(final: true)
+        self.stats.counters[self.stack.index].lost += json.lost + json.droppedWhileSlow + audio.lost
+        if self.reconnecting?.followsLeavingInstance == true {
+            self.stats.counters[self.stack.index].lostInMove += json.skipped + json.inFlightAtClose + audio.skipped + audio.inFlightAtClose
+            if self.isLeaving { self.stats.counters[self.stack.index].stillMoving += 1 }
         }
         self.stats.counters[self.stack.index].connections += 1 + self.apps.count
-        self.start = 1  // closes from now on are ours
+        self.reconnecting?.record(json: json, audio: audio)
+        self.finished = true
         self.glasses = nil
     }
 }
@@ -261,71 +309,12 @@ final class UserDriver {
 extension UserDriver: Sendable {}
 
 extension UserDriver {
-    // MARK: Moves (--reconnect)
-
-    /// The glasses socket `context` closed, by a close frame or by the TCP connection going.
-    /// With `--reconnect`, the 1001 `Server shutting down` of a leaving instance starts a move.
-    func glassesClosed(_ context: ChannelHandlerContext, instanceLeaving: Bool) {
-        guard context === self.glasses else { return }  // a socket this user has already left
-        guard instanceLeaving, let reconnect else {
-            self.socketClosed()
-            return
-        }
-        self.beginMove()
-        self.glasses = nil
-        self.appStateChanges = 0
-        reconnect()
-    }
-
-    /// App `index`'s socket `context` closed; with `--reconnect`, the instance leaving or a close
-    /// during a move is part of the move: the app comes back through a webhook from the new instance.
-    func appClosed(_ index: Int, context: ChannelHandlerContext, instanceLeaving: Bool) {
-        guard context === self.apps[index].context else { return }
-        guard self.reconnect != nil, instanceLeaving || self.moving else {
-            self.socketClosed()
-            return
-        }
-        self.beginMove()
-        self.apps[index] = App()
-    }
-
-    /// An I/O error on the glasses socket `context`: an error, except with `--reconnect` on a
-    /// socket the user has already left (a reset after the 1001 of a move).
-    func glassesFailed(_ context: ChannelHandlerContext) {
-        if self.reconnect == nil || context === self.glasses { self.error() }
-    }
-
-    /// An I/O error on app `index`'s socket `context`, counted as ``glassesFailed(_:)`` is.
-    func appFailed(_ index: Int, context: ChannelHandlerContext) {
-        if self.reconnect == nil || context === self.apps[index].context { self.error() }
-    }
-
-    /// Ends a move once the glasses and every app run again: records how long it took and
-    /// books what the old instance never delivered as lost in the move, then resumes sending.
-    func moveMayHaveEnded() {
-        guard self.moving, self.isReady else { return }
-        self.moving = false
-        let index = self.stack.index
-        self.stats.counters[index].moves += 1
-        self.stats.counters[index].reconnectNanoseconds.append(MonotonicClock.nanoseconds &- self.moveStartedAt)
-        self.stats.counters[index].lostInMove += self.json.missing(of: self.jsonSent) + self.audio.missing(of: self.audioSent)
-        self.json.rebase(sent: self.jsonSent)
-        self.audio.rebase(sent: self.audioSent)
-        if case .window = self.pacing { self.pump() }
-    }
-
-    private func beginMove() {
-        guard !self.moving else { return }
-        self.moving = true
-        self.moveStartedAt = MonotonicClock.nanoseconds
-    }
-}
-
-extension UserDriver {
     /// Sends `stop_app` for every app, so the server stops them instead of restarting them
     /// when their sockets close.
     func stopApps() {
         guard let glasses = self.glassesContextForTeardown else { return }
+        for index in self.apps.indices { self.apps[index].stopping = true }
+        self.controlWritten += self.packages.count
         for package in self.packages {
             var buffer = glasses.channel.allocator.buffer(capacity: 64)
             buffer.writeString(#"{"type":"stop_app","packageName":""#)

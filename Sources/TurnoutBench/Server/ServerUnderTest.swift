@@ -67,6 +67,34 @@ struct ServerUnderTest: Sendable {
             + "\(trip["summary"] as? String ?? "")"
     }
 
+    /// The open connections and the native share of them, from `/admin/connections`; asked up to
+    /// three times, as an admin port busy with a soak's churn can drop one request.
+    func connectionShare() async throws -> (total: Int, nativePercent: Double) {
+        var attempt = 0
+        while true {
+            do {
+                return try await self.connectionShareOnce()
+            } catch {
+                attempt += 1
+                if attempt == 3 { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func connectionShareOnce() async throws -> (total: Int, nativePercent: Double) {
+        let response = try await HTTPGet.fetch(group: self.group, host: self.adminHost, port: self.adminPort, path: "/admin/connections")
+        guard response.status == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+            let total = object["total"] as? Int,
+            let byStack = object["connections"] as? [String: [String: Int]]
+        else {
+            throw BenchError.connect("/admin/connections answered \(response.status): \(response.body)")
+        }
+        let native = byStack["native"]?.values.reduce(0, +) ?? 0
+        return (total, total > 0 ? 100 * Double(native) / Double(total) : 0)
+    }
+
     /// Waits (at most `timeout`) until `GET /health` on the public port answers 200.
     func waitUntilHealthy(timeout: Duration, stillRunning: @Sendable () -> Bool) async throws {
         let clock = ContinuousClock()
