@@ -153,6 +153,8 @@ struct StackLifecycleTests {
             try await client.send(opcode: 9, [1])
             try await client.sendClose(1000)
             #expect(await client.transcript() == [.closed])
+            // The client can see the socket go before the server reports it: wait for the report.
+            #expect(await side.sink.closed() == .closed(code: 1000, reason: "App stopped"))
             #expect(side.sink.all == [.closed(code: 1000, reason: "App stopped")])
         }
     }
