@@ -13,7 +13,7 @@ package struct JSONLogHandler: LogHandler {
     private let label: String
 
     /// Lines from different threads must not interleave.
-    private static let output = NIOLockedValueBox(())
+    private static let output = NIOLock()
 
     /// Creates a handler for `label` at `level`.
     package init(label: String, level: Logger.Level = .info) {
@@ -41,7 +41,7 @@ package struct JSONLogHandler: LogHandler {
         object["message"] = "\(event.message)"
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(UInt8(ascii: "\n"))
-        Self.output.withLockedValue { _ in
+        Self.output.withLock {
             FileHandle.standardError.write(data)
         }
     }

@@ -27,7 +27,7 @@ package final class TLSContextStore: Sendable {
     private let state = NIOLockedValueBox(State())
     private let subscribers = ReloadEventSubscribers<TLSReloadEvent>()
     /// Serializes reloads from the two watcher threads and SIGHUP: read, check and swap in one at a time.
-    private let reloading = NIOLockedValueBox(())
+    private let reloading = NIOLock()
     private let logger: Logger
 
     private struct State {
@@ -78,7 +78,7 @@ package final class TLSContextStore: Sendable {
     /// Runs on the calling thread, one reload at a time. - Returns: The event that was logged, counted and published.
     @discardableResult
     package func reload(trigger: ReloadEvent.Trigger) -> TLSReloadEvent {
-        reloading.withLockedValue { _ in
+        reloading.withLock {
             let installed = certificate
             let result: TLSReloadEvent.Result
             do throws(TLSCertificateError) {
