@@ -104,6 +104,10 @@ mutant upgrade-not-announced-before-decoder-removal \
     Sources/TurnoutTransport/HTTP/PublicChannelInitializer.swift \
     's/channel\.triggerUserOutboundEvent\(HTTPExchangeEvent\.upgraded, promise: nil\)//' \
     'TurnoutFuzzTests'
+mutant stack-opened-on-a-closed-channel \
+    Sources/TurnoutTransport/Stacks/StackChannelHandler.swift \
+    's/guard channel\.isActive else \{ throw ChannelError\.ioOnClosedChannel \}//' \
+    'TurnoutFuzzTests'
 mutant app-stopped-without-reason \
     Sources/TurnoutCore/Protocol/OutboundMessage.swift \
     's/buffer\.writeStaticString\(#"\{"type":"app_stopped","reason":"#\)\n\s*buffer\.writeJSONString\(reason\.rawValue\)/buffer.writeStaticString(#"{"type":"app_stopped""#)/' \

@@ -36,6 +36,10 @@ extension StackChannelHandler {
         open: (any Connection) -> any WebSocketEventSink
     ) throws -> (handler: Self, sink: any WebSocketEventSink) {
         channel.eventLoop.preconditionInEventLoop()
+        // The router decides off the loop; the client may be gone by then (a request the HTTP
+        // decoder then failed on closes the channel). A handler added to a closed pipeline never
+        // sees channelInactive, so the core would count the connection for ever: open nothing.
+        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         try channel.setWriteBufferWaterMark(configuration)
         let handler = Self(configuration: configuration)
         var identity = identity
