@@ -30,6 +30,8 @@ struct NativeWebSocketHandlerTests {
     @Test
     func handlerOnAnEmbeddedChannel() throws {
         let channel = EmbeddedChannel()
+        // Active, as an upgraded socket is: a stack opens nothing on a closed channel.
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let stack = NativeStack()
         let identity = ConnectionIdentity.glasses(userId: "u", stack: .native, remoteAddress: "embedded")
         let recorded = LockedBox<[String]>([])
