@@ -98,6 +98,13 @@ enum HTTPHeadFuzzer {
         }
         await channel.testingEventLoop.run()
         _ = try? await channel.finish()
+        // finish() can start one more decision (the decoder's last bytes at EOF); its release runs
+        // on the test loop, which moves only when told: run it until nothing is pending.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while initializer.pendingUpgrades.count > 0, ContinuousClock.now < deadline {
+            await channel.testingEventLoop.run()
+            try? await Task.sleep(for: .milliseconds(1))
+        }
         return .success(written)
     }
 
