@@ -1,6 +1,7 @@
 import Metrics
 package import Prometheus
 import Synchronization
+import TurnoutCore
 
 /// The process-wide Prometheus registry behind swift-metrics.
 ///
@@ -16,21 +17,19 @@ package enum TurnoutMetrics {
         return registry
     }()
 
-    /// The upper bounds of every duration histogram (`turnout_message_handling_seconds`), below
-    /// the implicit `+Inf`; `/admin/compare` reads its percentiles from the same buckets.
-    package static let durationBuckets: [Duration] = [
-        .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
-        .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50),
-        .milliseconds(250), .seconds(1),
-    ]
+    /// The upper bounds of every duration histogram, below the implicit `+Inf`: those of
+    /// `turnout_message_handling_seconds` (``HandlingTimeHistogram``), whose percentiles
+    /// `/admin/compare` reads.
+    package static let durationBuckets: [Duration] = HandlingTimeHistogram.upperBounds.map { .nanoseconds($0) }
 
     /// Installs the registry as the swift-metrics backend, once.
     package static func bootstrap() {
         _ = registry
     }
 
-    /// The Prometheus text exposition of every metric.
+    /// The Prometheus text exposition of every metric: the registry's, then the lock-free
+    /// handling-time histograms kept beside it.
     package static func render() -> String {
-        registry.emitToString()
+        registry.emitToString() + HandlingTimeHistograms.shared.render()
     }
 }

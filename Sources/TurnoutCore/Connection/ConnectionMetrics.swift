@@ -9,7 +9,8 @@ struct ConnectionMetrics: Sendable {
     private let bytesReceived: Counter
     private let messagesSent: Counter
     private let bytesSent: Counter
-    private let handling: Timer
+    /// Lock-free, unlike swift-metrics' `Timer` under swift-prometheus (see the type).
+    private let handling: HandlingTimeHistogram
     private let active: Meter
     /// The stack's ramp-guard counters; `nil` for a stack the guard does not compare.
     private let signals: StackSignals.Recorder?
@@ -24,7 +25,7 @@ struct ConnectionMetrics: Sendable {
         self.bytesReceived = Counter(label: "turnout_bytes_received_total", dimensions: dimensions)
         self.messagesSent = Counter(label: "turnout_messages_sent_total", dimensions: dimensions)
         self.bytesSent = Counter(label: "turnout_bytes_sent_total", dimensions: dimensions)
-        self.handling = Timer(label: "turnout_message_handling_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        self.handling = HandlingTimeHistograms.shared.histogram(stack: stack, endpoint: endpoint)
         self.active = Meter(label: "turnout_connections_active", dimensions: dimensions)
     }
 
@@ -56,7 +57,7 @@ struct ConnectionMetrics: Sendable {
     }
 
     func handled(nanoseconds: Int64) {
-        self.handling.recordNanoseconds(nanoseconds)
+        self.handling.record(nanoseconds: nanoseconds)
         self.signals?.handled(nanoseconds: nanoseconds)
     }
 }
