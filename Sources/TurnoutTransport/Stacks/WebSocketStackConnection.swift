@@ -65,16 +65,19 @@ final class WebSocketStackConnection: Connection {
         /// ``WebSocketProtocolStateMachine``'s alone; sends it no longer takes are dropped there.
         var closed = false
         var writable: Bool
-        /// Empty nearly always; small so that 10,000 idle connections do not each hold 16 slots.
-        var pending = CircularBuffer<Item>(initialCapacity: 2)
+        /// `nil` nearly always: made when something first has to wait, so that an idle
+        /// connection holds no queue at all (10,000 idle connections held 110 bytes each).
+        var pending: CircularBuffer<Item>?
         var queuedTextBytes = 0
         var drainScheduled = false
         var draining = false
 
+        /// Whether nothing waits.
+        var nothingPending: Bool { self.pending?.isEmpty ?? true }
+
         /// Empties the queue, handing back what it held.
-        mutating func takePending() -> CircularBuffer<Item> {
-            guard !self.pending.isEmpty else { return CircularBuffer() }
-            defer { self.pending.removeAll() }
+        mutating func takePending() -> CircularBuffer<Item>? {
+            defer { self.pending = nil }
             return self.pending
         }
 
@@ -82,10 +85,10 @@ final class WebSocketStackConnection: Connection {
         mutating func append(_ item: Item, inEventLoop: Bool) -> Step {
             // Queued text waits in `pending` even on the loop, so that it counts against the bound
             // until it is written and a slow-consumer close can still discard it.
-            if inEventLoop, self.pending.isEmpty, !self.draining, !item.waitsForWritability {
+            if inEventLoop, self.nothingPending, !self.draining, !item.waitsForWritability {
                 return .writeNow(item)
             }
-            self.pending.append(item)
+            self.pending.append(item, orCreateWithCapacity: 2)
             if inEventLoop {
                 return self.draining ? .nothing : .drainNow
             }
@@ -105,7 +108,12 @@ final class WebSocketStackConnection: Connection {
     let identity: ConnectionIdentity
     private let eventLoop: any EventLoop
     /// The stack's handler; `nil` once the channel is inactive (breaks the handler ↔ connection cycle).
-    private let writer: NIOLoopBoundBox<(any WebSocketOutboundWriter)?>
+    ///
+    /// Not a `NIOLoopBoundBox`: that is one more object per connection and a check on every send.
+    // nonisolated(unsafe): read and written on `eventLoop` only. Every access is in `perform`'s
+    // `.writeNow` (reached only with `inEventLoop`), `drain` (run on the loop by `perform` or an
+    // `execute`) and `detach` (the handler's `channelInactive`); each asserts it in debug builds.
+    private nonisolated(unsafe) var writer: (any WebSocketOutboundWriter)?
     private let outbound: NIOLockedValueBox<Outbound>
     private let maxQueuedTextBytes: Int
     private let counters: BackpressureCounters
@@ -120,7 +128,7 @@ final class WebSocketStackConnection: Connection {
     ) {
         self.identity = identity
         self.eventLoop = channel.eventLoop
-        self.writer = NIOLoopBoundBox(writer, eventLoop: channel.eventLoop)
+        self.writer = writer
         self.outbound = NIOLockedValueBox(Outbound(writable: channel.isWritable))
         self.maxQueuedTextBytes = maxQueuedTextBytes
         self.counters = counters
@@ -139,7 +147,7 @@ final class WebSocketStackConnection: Connection {
             guard state.queuedTextBytes + bytes <= self.maxQueuedTextBytes else {
                 // Slow consumer: forget the queued text and close ahead of it.
                 state.closed = true
-                state.pending.removeAll { if case .message(_, .text, queued: true) = $0 { true } else { false } }
+                state.pending?.removeAll { if case .message(_, .text, queued: true) = $0 { true } else { false } }
                 state.queuedTextBytes = 0
                 return (.dropped, state.append(.close(.slowConsumer, written: nil), inEventLoop: inEventLoop), .slowConsumerClose)
             }
@@ -203,7 +211,7 @@ final class WebSocketStackConnection: Connection {
         self.eventLoop.preconditionInEventLoop()
         let drain = self.outbound.withLockedValue { state -> Bool in
             state.writable = isWritable
-            return isWritable && !state.pending.isEmpty && !state.draining
+            return isWritable && !state.nothingPending && !state.draining
         }
         if drain { self.drain() }
     }
@@ -217,11 +225,13 @@ final class WebSocketStackConnection: Connection {
             return state.takePending()
         }
         Self.abandon(dropped)
-        self.writer.value = nil
+        self.eventLoop.assertInEventLoop()
+        self.writer = nil
     }
 
     /// Items that will never be written: a close among them still answers whoever waits on it.
-    private static func abandon(_ items: CircularBuffer<Item>) {
+    private static func abandon(_ items: CircularBuffer<Item>?) {
+        guard let items else { return }
         for case .close(_, let written?) in items { written() }
     }
 
@@ -232,7 +242,8 @@ final class WebSocketStackConnection: Connection {
         case .nothing:
             break
         case .writeNow(let item):
-            guard let writer = self.writer.value else { return }
+            self.eventLoop.assertInEventLoop()
+            guard let writer = self.writer else { return }
             self.write(item, to: writer, flush: true)
         case .drainNow:
             self.drain()
@@ -262,7 +273,8 @@ final class WebSocketStackConnection: Connection {
 
     /// Writes pending items in order until the queue is empty or queued text meets a full socket.
     private func drain() {
-        guard let writer = self.writer.value else {
+        self.eventLoop.assertInEventLoop()
+        guard let writer = self.writer else {
             let dropped = self.outbound.withLockedValue { state in
                 state.drainScheduled = false
                 return state.takePending()
@@ -277,8 +289,10 @@ final class WebSocketStackConnection: Connection {
         var wrote = false
         while true {
             let next = self.outbound.withLockedValue { state -> Item? in
-                guard let first = state.pending.first else {
+                guard let first = state.pending?.first else {
                     state.draining = false
+                    // Drained: give the queue back, so that a connection idle after a burst holds none.
+                    state.pending = nil
                     return nil
                 }
                 if case .message(let data, _, queued: true) = first {
@@ -288,12 +302,21 @@ final class WebSocketStackConnection: Connection {
                     }
                     state.queuedTextBytes -= data.readableBytes
                 }
-                return state.pending.removeFirst()
+                return state.pending?.removeFirst()
             }
             guard let next else { break }
             self.write(next, to: writer, flush: false)
             wrote = true
         }
         if wrote { writer.flushMessages() }
+    }
+}
+
+extension Optional {
+    /// Appends to the queue, making it (with room for `capacity`) if there is none yet.
+    fileprivate mutating func append<Element>(_ element: Element, orCreateWithCapacity capacity: Int)
+    where Wrapped == CircularBuffer<Element> {
+        if self == nil { self = CircularBuffer(initialCapacity: capacity) }
+        self!.append(element)
     }
 }
