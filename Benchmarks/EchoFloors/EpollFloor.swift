@@ -134,6 +134,7 @@ struct EpollFloor {
     }
 
     private mutating func readable(_ fd: Int32) {
+        guard connections[Int(fd)].phase != .free else { return }  // closed earlier in this pass
         let count = read(fd, receiveBuffer.baseAddress, receiveBuffer.count)
         guard count > 0 else {
             if count < 0 && (errno == EAGAIN || errno == EINTR) { return }

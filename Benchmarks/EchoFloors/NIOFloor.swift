@@ -6,11 +6,15 @@ import NIOPosix
 /// `ChannelInboundHandler` per connection, with none of NIO's HTTP or WebSocket handlers. The
 /// handler answers the upgrade and walks the frames itself (`FloorWire`); the answers of one read
 /// pass go into one outbound buffer for the whole loop and are flushed once, at `channelReadComplete`.
+/// Fan-out corks as the epoll floor does: a read's messages are encoded once, copied into every
+/// member's pending buffer, and one task after the loop's current batch of events writes and
+/// flushes each member's buffer once, so that a burst costs each socket one `write(2)` and no
+/// allocation (the buffers are unique again once written, and are reused).
 enum NIOFloor {
     static func run(host: String, port: Int, mode: FloorMode, signals: sigset_t) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
-        let state = try loop.submit { NIOLoopBound(NIOFloorLoop(mode: mode), eventLoop: loop) }.wait()
+        let state = try loop.submit { NIOLoopBound(NIOFloorLoop(mode: mode, eventLoop: loop), eventLoop: loop) }.wait()
         let server: any Channel
         do {
             server = try ServerBootstrap(group: group)
@@ -38,23 +42,49 @@ enum NIOFloor {
 }
 
 /// What the connections of the one event loop share: the outbound buffer of the read pass in
-/// progress, the fan-out buffer, and the room. Touched on that loop only (`NIOLoopBound`).
+/// progress, the fan-out frame, and the room. Touched on that loop only (`NIOLoopBound`).
 final class NIOFloorLoop {
     let mode: FloorMode
+    private let eventLoop: any EventLoop
     /// Answers to the connection being read; written to it at its `channelReadComplete`.
     var outbound = ByteBufferAllocator().buffer(capacity: 64 * 1024)
-    /// Fan-out messages from the connection being read; written to every member at its `channelReadComplete`.
-    var broadcast = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+    /// A fan-out message, unmasked once before it is copied to every member.
+    private var published = ByteBufferAllocator().buffer(capacity: 64 * 1024)
     /// The open connections (fan-out mode), each knowing its index.
-    var members: [NIOFloorHandler] = []
+    private var members: [NIOFloorHandler] = []
+    private var flushScheduled = false
 
-    init(mode: FloorMode) {
+    init(mode: FloorMode, eventLoop: any EventLoop) {
         self.mode = mode
+        self.eventLoop = eventLoop
     }
 
     func join(_ handler: NIOFloorHandler) {
         handler.memberIndex = members.count
         members.append(handler)
+    }
+
+    /// Copies a fan-out message to every member's pending buffer.
+    func publish(_ frame: FloorWire.Outgoing) {
+        published.clear()
+        published.writeFrame(frame)
+        for member in members {
+            member.pending.writeImmutableBuffer(published)
+        }
+        scheduleFlush()
+    }
+
+    /// Writes and flushes every member's pending buffer once, after the loop's current events.
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            for member in self.members where member.pending.readableBytes > 0 {
+                member.context?.writeAndFlush(member.wrapOutboundOut(member.pending), promise: nil)
+                member.pending.clear()
+            }
+        }
     }
 
     func leave(_ handler: NIOFloorHandler) {
@@ -84,8 +114,10 @@ final class NIOFloorHandler: ChannelInboundHandler {
     /// The start of a head or frame that the last read cut; nil between whole frames.
     private var partial: ByteBuffer?
     /// This handler's context while it is in the pipeline, for fan-out writes from other connections.
-    private var context: ChannelHandlerContext?
+    fileprivate var context: ChannelHandlerContext?
     fileprivate var memberIndex: Int?
+    /// Fan-out messages for this connection, written and flushed by the loop's task.
+    fileprivate var pending = ByteBuffer()
 
     init(loop: NIOFloorLoop) {
         self.loop = loop
@@ -143,9 +175,13 @@ final class NIOFloorHandler: ChannelInboundHandler {
         }
         let (used, closing) = FloorWire.consumeFrames(UnsafeRawBufferPointer(rebasing: input[offset...])) { frame in
             if case .message = frame, loop.mode == .fanout {
-                loop.broadcast.writeWithUnsafeMutableBytes(minimumWritableBytes: frame.length) { frame.write(into: $0) }
+                loop.publish(frame)
+            } else if memberIndex != nil && !frame.closes {
+                // After the room's messages that came before it, as the epoll floor sends it.
+                pending.writeFrame(frame)
+                loop.scheduleFlush()
             } else {
-                loop.outbound.writeWithUnsafeMutableBytes(minimumWritableBytes: frame.length) { frame.write(into: $0) }
+                loop.outbound.writeFrame(frame)
             }
         }
         if closing {
@@ -156,14 +192,12 @@ final class NIOFloorHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if loop.broadcast.readableBytes > 0 {
-            for member in loop.members {
-                member.context?.writeAndFlush(member.wrapOutboundOut(loop.broadcast), promise: nil)
-            }
-            loop.broadcast.clear()
-        }
         if loop.outbound.readableBytes > 0 {
             if phase == .closing {
+                if pending.readableBytes > 0 {
+                    context.write(wrapOutboundOut(pending), promise: nil)
+                    pending = ByteBuffer()
+                }
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(loop.outbound)).whenComplete { _ in channel.close(promise: nil) }
             } else {
@@ -176,5 +210,11 @@ final class NIOFloorHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+extension ByteBuffer {
+    fileprivate mutating func writeFrame(_ frame: FloorWire.Outgoing) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: frame.length) { frame.write(into: $0) }
     }
 }
