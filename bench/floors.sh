@@ -138,7 +138,7 @@ PY
 }
 
 die() { echo "floors: $*" >&2; exit 1; }
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 if [ "${1:-}" = "--table" ]; then
   [ -f "${2:-}" ] || die "usage: $0 --table RESULTS.jsonl"
