@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "turnout", targets: ["turnout"]),
         // The libFuzzer targets and their corpus replayer (docs/fuzzing.md, scripts/fuzz.sh).
         .executable(name: "turnout-fuzz", targets: ["TurnoutFuzz"]),
+        // The WebSocket echo floors of issue 11, NIO's pipeline and a bare epoll loop (bench/floors.sh).
+        .executable(name: "turnout-echo-floor", targets: ["EchoFloors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -362,6 +364,22 @@ let package = Package(
             path: "Benchmarks/FlagStoreBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // epoll, signalfd and accept4, which Swift's Glibc module leaves out, for the epoll floor.
+        .target(name: "CEpollFloor", path: "Benchmarks/CEpollFloor"),
+        // `turnout-echo-floor nio|epoll`: how far down a WebSocket echo goes on one core under NIO's
+        // channel pipeline and under Swift alone; measured beside native and Bun by bench/floors.sh.
+        .executableTarget(
+            name: "EchoFloors",
+            dependencies: [
+                .byName(name: "CEpollFloor"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/EchoFloors",
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "CoreRoutingBenchmarks",
