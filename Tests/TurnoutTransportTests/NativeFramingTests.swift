@@ -93,10 +93,12 @@ struct NativeFramingTests {
         #expect(throws: expected) { try parser.nextFrame() }
     }
 
-    @Test("server frames: final, unmasked, the shortest length form, one buffer up to the copy limit", arguments: [0, 125, 126, 65_535, 65_536])
+    @Test("server frames: final, unmasked, the shortest length form, copied up to the copy limit", arguments: [0, 125, 126, 1_024, 1_025, 65_535, 65_536])
     func encoding(length: Int) throws {
         let payload = ByteBuffer(repeating: 0x62, count: length)
-        var (head, rest) = NativeFrameEncoder.encode(opcode: .binary, payload: payload, allocator: ByteBufferAllocator())
+        var head = ByteBuffer(bytes: [0xAA])  // a frame already corked stays in front
+        let rest = NativeFrameEncoder.append(opcode: .binary, payload: payload, to: &head)
+        #expect(head.readInteger(as: UInt8.self) == 0xAA)
         let header = head.readBytes(length: 2) ?? []
         try #require(header.count == 2)
         #expect(header[0] == 0x82)
@@ -122,31 +124,49 @@ struct NativeFramingTests {
     }
 }
 
-@Suite("Encoded frame cache: a fan-out encodes a message once")
-struct EncodedFrameCacheTests {
-    static func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
-        buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+@Suite("Outbound cork: one buffer per flush, reused, none while idle")
+struct OutboundCorkTests {
+    @Test("frames are corked in order; a large payload is handed back to follow the cork")
+    func corksInOrder() throws {
+        var cork = OutboundCork(pool: CorkBufferPool())
+        let allocator = ByteBufferAllocator()
+        #expect(cork.take() == nil, "an idle cork holds no buffer")
+        #expect(cork.append(opcode: .text, payload: ByteBuffer(string: "hi"), allocator: allocator) == nil)
+        #expect(cork.append(opcode: .pong, payload: ByteBuffer(), allocator: allocator) == nil)
+        let large = ByteBuffer(repeating: 1, count: NativeFrameEncoder.copyLimit + 1)
+        #expect(cork.append(opcode: .binary, payload: large, allocator: allocator) == large)
+        let taken = cork.take()
+        let corked = try #require(taken)
+        #expect(Array(corked.readableBytesView) == [0x81, 2, 0x68, 0x69, 0x8A, 0, 0x82, 126, 0x04, 0x01])
+        #expect(cork.count == 0)
     }
 
-    @Test("the same buffer sent again reuses the frame; equal bytes elsewhere, a changed copy or another opcode do not")
-    func hitsOnlyOnTheSameBytes() {
-        let allocator = ByteBufferAllocator()
-        let payload = ByteBuffer(string: "{\"type\":\"data_stream\"}")
-        let first = NativeFrameEncoder.encode(opcode: .text, payload: payload, allocator: allocator).head
-        let again = NativeFrameEncoder.encode(opcode: .text, payload: payload, allocator: allocator).head
-        #expect(Self.address(again) == Self.address(first), "a hit shares the encoded bytes")
+    /// Corks `text`, takes the buffer as a flush does, hands it back, and says where its bytes were.
+    static func flushOnce(_ cork: inout OutboundCork, _ text: String, keep: inout [ByteBuffer]) -> UnsafeRawPointer? {
+        _ = cork.append(opcode: .text, payload: ByteBuffer(string: text), allocator: ByteBufferAllocator())
+        guard var taken = cork.take() else { return nil }
+        #expect(Array(taken.readableBytesView) == [0x81, UInt8(text.utf8.count)] + Array(text.utf8))
+        let address = taken.withVeryUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
+        keep.append(contentsOf: keep.isEmpty ? [] : [taken])  // a socket still writing holds it
+        cork.recycle(&taken)
+        return address
+    }
 
-        let twin = ByteBuffer(string: "{\"type\":\"data_stream\"}")
-        let fromTwin = NativeFrameEncoder.encode(opcode: .text, payload: twin, allocator: allocator).head
-        #expect(fromTwin == first, "same bytes on the wire")
-        #expect(Self.address(fromTwin) != Self.address(first), "but another buffer is encoded anew")
+    @Test("a buffer the socket let go of is reused; one still held elsewhere is not")
+    func recycles() {
+        let pool = CorkBufferPool()
+        var cork = OutboundCork(pool: pool)
+        var released: [ByteBuffer] = []
+        let first = Self.flushOnce(&cork, "a", keep: &released)
+        #expect(pool.count == 1)
+        let second = Self.flushOnce(&cork, "b", keep: &released)
+        #expect(second == first, "the same storage, cleared")
+        #expect(pool.count == 1)
 
-        var changed = twin
-        changed.setInteger(UInt8(ascii: "["), at: changed.readerIndex)
-        let fromChanged = NativeFrameEncoder.encode(opcode: .text, payload: changed, allocator: allocator).head
-        #expect(fromChanged.getInteger(at: fromChanged.readerIndex + 2, as: UInt8.self) == UInt8(ascii: "["))
-
-        let binary = NativeFrameEncoder.encode(opcode: .binary, payload: changed, allocator: allocator).head
-        #expect(binary.getInteger(at: binary.readerIndex, as: UInt8.self) == 0x82)
+        var held = [ByteBuffer(string: "a socket still writing")]
+        let third = Self.flushOnce(&cork, "c", keep: &held)
+        #expect(third == first)
+        #expect(pool.count == 0, "a buffer still referenced is not reused")
+        #expect(held.last.map { Array($0.readableBytesView) } == [0x81, 1, 0x63], "and is left alone")
     }
 }

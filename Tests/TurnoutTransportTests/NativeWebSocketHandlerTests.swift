@@ -15,16 +15,22 @@ struct NativeWebSocketHandlerTests {
         ByteBuffer(bytes: RawWebSocketClient.encode(opcode: opcode, bytes))
     }
 
-    /// Parses one server frame the handler wrote (final, unmasked, short).
-    static func serverFrame(_ channel: EmbeddedChannel) throws -> (opcode: UInt8, payload: [UInt8]) {
+    /// Parses the server frames of the next buffer the handler wrote (final, unmasked, short):
+    /// the frames corked until one flush.
+    static func serverFrames(_ channel: EmbeddedChannel) throws -> [(opcode: UInt8, payload: [UInt8])] {
         var bytes = try #require(try channel.readOutbound(as: ByteBuffer.self))
-        let header = bytes.readBytes(length: 2) ?? []
-        try #require(header.count == 2)
-        let (first, length) = (header[0], header[1])
-        #expect(first & 0xF0 == 0x80, "final, no RSV bits")
-        #expect(length & 0x80 == 0, "server frames are unmasked")
-        #expect(Int(length) == bytes.readableBytes, "one frame per buffer")
-        return (first & 0x0F, Array(buffer: bytes))
+        var frames: [(opcode: UInt8, payload: [UInt8])] = []
+        while bytes.readableBytes > 0 {
+            let header = bytes.readBytes(length: 2) ?? []
+            try #require(header.count == 2)
+            let (first, length) = (header[0], header[1])
+            #expect(first & 0xF0 == 0x80, "final, no RSV bits")
+            #expect(length & 0x80 == 0, "server frames are unmasked")
+            let read = bytes.readBytes(length: Int(length))
+            let payload = try #require(read, "a whole frame per buffer")
+            frames.append((first & 0x0F, payload))
+        }
+        return frames
     }
 
     @Test
@@ -57,24 +63,25 @@ struct NativeWebSocketHandlerTests {
         try channel.writeInbound(bytes)
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         try channel.writeInbound(ping)
-        let pong = try Self.serverFrame(channel)
-        #expect(pong.opcode == 0xA && pong.payload == [5])
+        let pong = try Self.serverFrames(channel)
+        #expect(pong.map(\.opcode) == [0xA] && pong.first?.payload == [5])
 
         let opened = try #require(connection.withLockedValue { $0 })
-        // Outside a read, sends are flushed together by a task after the loop's current events.
+        // Outside a read, sends are corked and flushed together, as one buffer, by a task after
+        // the loop's current events.
         #expect(opened.sendText(ByteBuffer(string: "out")) == .accepted)
         #expect(opened.sendText(ByteBuffer(string: "more")) == .accepted)
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         channel.embeddedEventLoop.run()
-        let out = try Self.serverFrame(channel)
-        #expect(out.opcode == 1 && out.payload == Array("out".utf8))
-        let more = try Self.serverFrame(channel)
-        #expect(more.opcode == 1 && more.payload == Array("more".utf8))
+        let out = try Self.serverFrames(channel)
+        #expect(out.map(\.opcode) == [1, 1])
+        #expect(out.map(\.payload) == [Array("out".utf8), Array("more".utf8)])
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
 
         opened.close(code: 1000, reason: "App stopped")
-        let close = try Self.serverFrame(channel)
-        #expect(close.opcode == 8)
-        #expect(close.payload == [0x03, 0xE8] + Array("App stopped".utf8))
+        let close = try Self.serverFrames(channel)
+        #expect(close.map(\.opcode) == [8])
+        #expect(close.first?.payload == [0x03, 0xE8] + Array("App stopped".utf8))
         try channel.writeInbound(Self.wire(8, [0x03, 0xE8]))
         #expect(!channel.isActive)
         #expect(recorded.withLockedValue { $0 } == ["text hi", "closed 1000 App stopped"])

@@ -7,13 +7,14 @@ import TurnoutCore
 ///
 /// It sits right after the HTTP upgrade with nothing between it and the socket: inbound it
 /// splits bytes into frames with ``NativeFrameParser`` and turns them into the handler set's
-/// `message` and `close` calls; outbound it writes frames encoded by ``NativeFrameEncoder`` for
-/// ``WebSocketStackConnection`` (the `drain` runs on writability changes). Framing is done here
+/// `message` and `close` calls; outbound it corks the frames ``WebSocketStackConnection`` writes
+/// (``OutboundCork``) and sends them down the pipeline at the flush (the `drain` runs on
+/// writability changes). Framing is done here
 /// rather than by NIO's decoder and encoder handlers because, on a 100-byte echo, those two with
 /// the frame object each allocates and the casts between them cost about 6 % of the server's CPU
 /// (perf, docs/benchmarks.md).
 ///
-/// Flushes are batched, because each one is a `write(2)`: writes made while this connection's
+/// Flushes are batched, because each one is a `write(2)` (and, corked, one pipeline write): writes made while this connection's
 /// read is handled are flushed once, at `channelReadComplete`; writes made from elsewhere on the
 /// loop (another connection's read fanning out to this one, a room's delivery) are flushed once
 /// by a task that runs after the loop's current batch of events. A burst of deliveries to one
@@ -37,6 +38,8 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     /// A flush task is queued on the loop (see ``flushSoon(context:)``).
     private var flushScheduled = false
     private var closeTimer: Scheduled<Void>?
+    /// Frames written since the last flush; see ``OutboundCork``.
+    private var cork: OutboundCork
 
     static var stack: TransportStack { .native }
 
@@ -45,6 +48,8 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         self.machine = WebSocketProtocolStateMachine(maxMessageSize: configuration.maxMessageSize)
         self.parser = NativeFrameParser(maxFrameSize: configuration.maxMessageSize)
         self.closeHandshakeTimeout = TimeAmount(configuration.closeHandshakeTimeout)
+        // Handlers are made on their channel's event loop, so this is that loop's pool.
+        self.cork = OutboundCork(pool: .current)
     }
 
     // MARK: - Inbound
@@ -56,6 +61,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.closeTimer?.cancel()
+        self.cork.discard()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -89,10 +95,10 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         case .reportPong:
             self.data?.sink?.pongReceived()
         case .echoCloseThenCloseChannel(let close):
-            self.flushIfNeeded(context: context)
-            context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)))
-                .assumeIsolated()
-                .whenComplete { _ in context.close(promise: nil) }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            self.appendClose(close, context: context)
+            self.flushNow(context: context, promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .sendClose(let close):
             self.sendClose(close, context: context)
         case .closeChannel:
@@ -127,6 +133,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.closeTimer?.cancel()
         self.closeTimer = nil
+        self.cork.discard()
         if case .reportClose(let close) = self.machine.socketClosed(), let data = self.data {
             data.connection.detach()
             self.data = nil
@@ -144,7 +151,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
             // Unflushed bytes count against the water marks too: flush now, so that batching never
             // makes a socket look full (dropping audio, queueing text) when the kernel has room.
             self.needsFlush = false
-            context.flush()
+            self.flushNow(context: context)
         } else if flush {
             self.flushSoon(context: context)
         }
@@ -156,7 +163,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
             self.needsFlush = true
         } else {
             self.needsFlush = false
-            context.flush()
+            self.flushNow(context: context)
         }
     }
 
@@ -176,11 +183,27 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
 
     // MARK: - Helpers
 
-    /// Encodes one final frame and writes it, unflushed.
+    /// Corks one final frame, unflushed. A payload too large to copy, or a cork past its
+    /// limit, goes down the pipeline now (still unflushed), so the water marks see it.
     private func write(_ opcode: WebSocketOpcode, _ payload: ByteBuffer, context: ChannelHandlerContext) {
-        let (head, rest) = NativeFrameEncoder.encode(opcode: opcode, payload: payload, allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(head), promise: nil)
-        if let rest { context.write(Self.wrapOutboundOut(rest), promise: nil) }
+        if let large = self.cork.append(opcode: opcode, payload: payload, allocator: context.channel.allocator) {
+            if let corked = self.cork.take() { context.write(Self.wrapOutboundOut(corked), promise: nil) }
+            context.write(Self.wrapOutboundOut(large), promise: nil)
+        } else if self.cork.count >= OutboundCork.limit, let corked = self.cork.take() {
+            context.write(Self.wrapOutboundOut(corked), promise: nil)
+        }
+    }
+
+    /// Sends the cork down the pipeline and flushes; the cork's buffer goes back to the loop's
+    /// pool when the socket took it all. `promise` completes when everything so far is written.
+    private func flushNow(context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+        guard var corked = self.cork.take() else {
+            if let promise { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise) } else { context.flush() }
+            return
+        }
+        context.write(Self.wrapOutboundOut(corked), promise: promise)
+        context.flush()
+        self.cork.recycle(&corked)
     }
 
     /// Writes a control frame, flushing now unless a read is being handled.
@@ -189,7 +212,7 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         if self.isReading {
             self.needsFlush = true
         } else {
-            context.flush()
+            self.flushNow(context: context)
         }
     }
 
@@ -203,28 +226,29 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
         self.flushScheduled = true
         context.eventLoop.assumeIsolated().execute {
             self.flushScheduled = false
-            self.context?.flush()
+            if let context = self.context { self.flushNow(context: context) }
         }
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
         guard self.needsFlush else { return }
         self.needsFlush = false
-        context.flush()
+        self.flushNow(context: context)
     }
 
     /// Sends our close frame and starts the close-handshake timeout.
     private func sendClose(_ close: WebSocketClose, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         self.needsFlush = false
-        context.writeAndFlush(Self.wrapOutboundOut(Self.closeFrame(close, allocator: context.channel.allocator)), promise: promise)
+        self.appendClose(close, context: context)
+        self.flushNow(context: context, promise: promise)
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeHandshakeTimeout) {
             self.closeHandshakeTimedOut()
         }
     }
 
-    /// A close frame's bytes (its payload is at most 125 bytes, so always one buffer).
-    private static func closeFrame(_ close: WebSocketClose, allocator: ByteBufferAllocator) -> ByteBuffer {
-        NativeFrameEncoder.encode(opcode: .connectionClose, payload: close.payload(allocator: allocator), allocator: allocator).head
+    /// Corks a close frame, behind every frame written before it.
+    private func appendClose(_ close: WebSocketClose, context: ChannelHandlerContext) {
+        self.write(.connectionClose, close.payload(allocator: context.channel.allocator), context: context)
     }
 
     private func closeHandshakeTimedOut() {
