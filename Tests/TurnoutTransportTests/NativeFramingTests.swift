@@ -93,7 +93,10 @@ struct NativeFramingTests {
         #expect(throws: expected) { try parser.nextFrame() }
     }
 
-    @Test("server frames: final, unmasked, the shortest length form, copied up to the copy limit", arguments: [0, 125, 126, 1_024, 1_025, 65_535, 65_536])
+    @Test(
+        "server frames: final, unmasked, the shortest length form, copied up to the copy limit",
+        arguments: [0, 125, 126, 1_024, 1_025, 65_535, 65_536]
+    )
     func encoding(length: Int) throws {
         let payload = ByteBuffer(repeating: 0x62, count: length)
         var head = ByteBuffer(bytes: [0xAA])  // a frame already corked stays in front
