@@ -137,6 +137,18 @@ mutant fault-close-on-the-other-stack \
     Sources/TurnoutTransport/Faults/FaultPlan.swift \
     's/TransportStacks\(compat: wrap\(compat, \.compat\), native: wrap\(native, \.native\)\)/TransportStacks(compat: wrap(compat, .native), native: wrap(native, .compat))/' \
     'GuardEndToEndTests'
+mutant handling-bucket-bound-exclusive \
+    Sources/TurnoutCore/Metrics/HandlingTimeHistogram.swift \
+    's/nanoseconds > Self\.upperBounds\[index\]/nanoseconds >= Self.upperBounds[index]/' \
+    'HandlingTimeHistogramTests'
+mutant cork-buffer-reused-while-the-socket-holds-it \
+    Sources/TurnoutTransport/Native/CorkBufferPool.swift \
+    's/let unique = buffer\.modifyIfUniquelyOwned \{ buffer in buffer\.clear\(\) \} != nil/buffer.clear(); let unique = true/' \
+    'OutboundCorkTests|NativeWebSocketHandlerTests'
+mutant cap-lease-never-released \
+    Sources/TurnoutTransport/Limits/ConnectionCapHandler.swift \
+    's/context\.channel\.closeFuture\.whenComplete \{ _ in lease\.value\.release\(\) \}/_ = lease/' \
+    'ConnectionCapTests|ConnectionLimitTests'
 
 # One function, so that bash has read all of it before it runs: editing this file during a
 # run cannot change the run.
