@@ -47,6 +47,28 @@ struct ConnectionCapTests {
         }
     }
 
+    @Test("a WebSocket that closes gives its places back: at the cap, the next upgrade passes", arguments: [Stack.compat, .native])
+    func closedConnectionReleases(stack: Stack) async throws {
+        // One event loop: the release, a task the close queues, runs before the loop's next accept.
+        let configure: (inout TurnoutConfiguration) -> Void = { configuration in
+            configuration.limits.maxConnections = 1
+            configuration.limits.maxConnectionsPerAddress = 1
+            configuration.eventLoopThreads = 1
+        }
+        try await withTestServer(flags: TestServer.flags(allOn: stack), configure: configure) { server in
+            let path = "/echo-ws?stack=\(stack.rawValue)"
+            let first = try await RawWebSocketClient.connect(port: server.port, path: path)
+            #expect(server.running.connectionLimiter.openConnections == 1)
+            try await first.sendClose(1000)
+            #expect(await first.transcript() == [.close(1000), .closed])
+            let second = try await RawWebSocketClient.connect(port: server.port, path: path)
+            try await second.sendText("again")
+            #expect(await second.next() == .text("again"))
+            #expect(server.running.connectionLimiter.openConnections == 1)
+            await second.close()
+        }
+    }
+
     @Test("over --max-connections-per-ip from the socket peer, an upgrade gets 503", arguments: [Stack.compat, .native])
     func perPeerAddress(stack: Stack) async throws {
         try await withTestServer(flags: TestServer.flags(allOn: stack), configure: Self.limits { $0.maxConnectionsPerAddress = 1 }) { server in
