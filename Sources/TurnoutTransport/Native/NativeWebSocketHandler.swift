@@ -9,16 +9,16 @@ import TurnoutCore
 /// splits bytes into frames with ``NativeFrameParser`` and turns them into the handler set's
 /// `message` and `close` calls; outbound it corks the frames ``WebSocketStackConnection`` writes
 /// (``OutboundCork``) and sends them down the pipeline at the flush (the `drain` runs on
-/// writability changes). Framing is done here
-/// rather than by NIO's decoder and encoder handlers because, on a 100-byte echo, those two with
-/// the frame object each allocates and the casts between them cost about 6 % of the server's CPU
-/// (perf, docs/benchmarks.md).
+/// writability changes). Framing is done here rather than by NIO's decoder and encoder handlers
+/// because, on a 100-byte echo, those two with the frame object each allocates and the casts
+/// between them cost about 6 % of the server's CPU (perf, docs/benchmarks.md).
 ///
-/// Flushes are batched, because each one is a `write(2)` (and, corked, one pipeline write): writes made while this connection's
-/// read is handled are flushed once, at `channelReadComplete`; writes made from elsewhere on the
-/// loop (another connection's read fanning out to this one, a room's delivery) are flushed once
-/// by a task that runs after the loop's current batch of events. A burst of deliveries to one
-/// socket then costs one system call instead of one each (16× fewer on a 1 → 16 broadcast).
+/// Flushes are batched, because each one is a `write(2)` and, corked, one pipeline write: writes
+/// made while this connection's read is handled are flushed once, at `channelReadComplete`;
+/// writes made from elsewhere on the loop (another connection's read fanning out to this one, a
+/// room's delivery) are flushed once by a task that runs after the loop's current batch of
+/// events. A burst of deliveries to one socket then costs one system call instead of one each
+/// (16× fewer on a 1 → 16 broadcast).
 ///
 /// Lives on the channel's event loop; its state is plain `var`s.
 final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
@@ -198,6 +198,8 @@ final class NativeWebSocketHandler: StackChannelHandler, ChannelInboundHandler {
     /// pool when the socket took it all. `promise` completes when everything so far is written.
     private func flushNow(context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         guard var corked = self.cork.take() else {
+            // Nothing corked (a cork past its limit already went down): an empty write carries
+            // the promise, behind everything written before it.
             if let promise { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise) } else { context.flush() }
             return
         }
