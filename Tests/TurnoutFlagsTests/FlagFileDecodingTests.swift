@@ -81,7 +81,7 @@ struct FlagFileDecodingTests {
 
     @Test("the repository's flags.yaml is valid and starts native at 0 %")
     func repositoryDefault() throws {
-        let bytes = try Array(Data(contentsOf: SharedFiles.packageRoot.appendingPathComponent("flags.yaml")))
+        let bytes = try Array(Data(contentsOf: PackageFiles.root.appendingPathComponent("flags.yaml")))
         let file = try FlagFile.decode(bytes, file: "flags.yaml")
         let flag = try #require(file.flag(named: "native-transport"))
         #expect(flag.percentage == .zero)
